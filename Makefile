@@ -1,0 +1,40 @@
+# Two entry points for users: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck bench clean
+
+$(STAMP): pyproject.toml package.json
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund; \
+	 else echo "npm not found: the manifest check (mcpb validate) will be skipped" >&2; fi
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/salesforce-flow-mcp demo
+
+test: $(STAMP) lint typecheck
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check server tools tests bench
+	$(VENV)/bin/ruff format --check server tools tests bench
+
+# The source folders are installed under one package name; type-check them under that name.
+typecheck: $(STAMP)
+	@rm -rf build/typecheck && mkdir -p build/typecheck/salesforce_flow_mcp
+	@for f in server/*; do ln -s "$(CURDIR)/$$f" build/typecheck/salesforce_flow_mcp/; done
+	@ln -s "$(CURDIR)/tools" build/typecheck/salesforce_flow_mcp/tools
+	cd build/typecheck && $(CURDIR)/$(VENV)/bin/mypy -p salesforce_flow_mcp --config-file $(CURDIR)/pyproject.toml
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) build node_modules .pytest_cache .mypy_cache .ruff_cache
