@@ -1,0 +1,1 @@
+"""Flow metadata: model, loader, invocable metadata, formula language, engine, record store and action stubs."""
