@@ -1,0 +1,67 @@
+"""Configuration: environment variables (DESIGN.md's configuration contract), overridden by command-line flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+Dialect = Literal["salesforce", "seed"]
+
+DEFAULT_API_VERSION = "59.0"
+DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+
+
+def _split_globs(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_url: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    login_url: str = DEFAULT_LOGIN_URL
+    username: str | None = None
+    jwt_key_file: str | None = None
+    api_version: str = DEFAULT_API_VERSION
+    dialect: Dialect = "salesforce"
+    include_flows: tuple[str, ...] = ()
+    exclude_flows: tuple[str, ...] = ()
+    read_only: bool = False
+    profile: str | None = None  # named login profile in the token store (None = the default profile)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        dialect = env.get("SALESFORCE_API_DIALECT", "salesforce").strip().lower() or "salesforce"
+        if dialect not in ("salesforce", "seed"):
+            raise ValueError(f"SALESFORCE_API_DIALECT must be 'salesforce' or 'seed', not {dialect!r}")
+        return cls(
+            instance_url=env.get("SALESFORCE_INSTANCE_URL") or None,
+            access_token=env.get("SALESFORCE_ACCESS_TOKEN") or None,
+            refresh_token=env.get("SALESFORCE_REFRESH_TOKEN") or None,
+            client_id=env.get("SALESFORCE_CLIENT_ID") or None,
+            client_secret=env.get("SALESFORCE_CLIENT_SECRET") or None,
+            login_url=env.get("SALESFORCE_LOGIN_URL") or DEFAULT_LOGIN_URL,
+            username=env.get("SALESFORCE_USERNAME") or None,
+            jwt_key_file=env.get("SALESFORCE_JWT_KEY_FILE") or None,
+            api_version=(env.get("SALESFORCE_API_VERSION") or DEFAULT_API_VERSION).removeprefix("v"),
+            dialect=dialect,  # type: ignore[arg-type]
+            include_flows=_split_globs(env.get("SALESFORCE_FLOWS")),
+            exclude_flows=_split_globs(env.get("SALESFORCE_EXCLUDE_FLOWS")),
+            read_only=_flag(env.get("SALESFORCE_READ_ONLY")),
+            profile=env.get("SALESFORCE_PROFILE") or None,
+        )
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Flags win over the environment; a flag left unset (None) keeps the environment's value."""
+        known = {f.name for f in fields(self)}
+        return replace(self, **{k: v for k, v in overrides.items() if k in known and v is not None})
