@@ -1,0 +1,212 @@
+"""An async Salesforce REST client on httpx2: bearer auth with refresh-on-401, typed errors, limits, retries, paging."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Collection
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio
+import httpx2
+
+from .errors import SalesforceError
+from .limits import LimitInfo
+
+logger = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
+DEFAULT_TIMEOUT = httpx2.Timeout(60.0, connect=10.0)
+
+
+class CredentialSource(Protocol):
+    """Where the client gets its bearer token (the auth package implements this)."""
+
+    @property
+    def instance_url(self) -> str: ...
+
+    async def access_token(self) -> str: ...
+
+    async def refresh(self, rejected_token: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """GETs retry on 503, timeouts and connection errors; other methods only when the request never left."""
+
+    backoff: tuple[float, ...] = (0.25, 1.0)  # one sleep per retry; len() is the number of retries
+
+    @property
+    def retries(self) -> int:
+        return len(self.backoff)
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any  # parsed JSON, or None for an empty body (204)
+    limit_info: LimitInfo | None
+
+
+class SalesforceClient:
+    def __init__(
+        self,
+        credentials: CredentialSource,
+        *,
+        api_version: str = "59.0",
+        transport: httpx2.AsyncBaseTransport | None = None,
+        timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        max_query_records: int = 10_000,
+    ) -> None:
+        self.credentials = credentials
+        self.api_version = api_version.removeprefix("v")
+        self.retry = retry or RetryPolicy()
+        self.max_query_records = max_query_records
+        self.last_limit_info: LimitInfo | None = None
+        self._http = httpx2.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
+
+    @property
+    def data_path(self) -> str:
+        return f"/services/data/v{self.api_version}"
+
+    def url_for(self, path: str) -> str:
+        """`/sobjects/...` is relative to the versioned data path; `/services/...` paths are taken as they are."""
+        if not path.startswith("/services/"):
+            path = self.data_path + path
+        return self.credentials.instance_url + path
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        accept_statuses: Collection[int] = (),
+    ) -> Reply:
+        """Send one request; raise SalesforceError unless the status is 2xx or in `accept_statuses`."""
+        method = method.upper()
+        url = self.url_for(path)
+        token = await self._credential(self.credentials.access_token())
+        refreshed = False
+        attempt = 0
+        while True:
+            try:
+                response = await self._send(method, url, token, params, json_body)
+            except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
+                # The request never reached Salesforce: safe to retry whatever the method.
+                if attempt < self.retry.retries:
+                    await self._backoff(attempt, method, url, exc)
+                    attempt += 1
+                    continue
+                raise _unreachable(url, exc) from exc
+            except httpx2.TransportError as exc:
+                # Timed out or dropped mid-request: a POST may have run; only idempotent methods retry.
+                if method in IDEMPOTENT_METHODS and attempt < self.retry.retries:
+                    await self._backoff(attempt, method, url, exc)
+                    attempt += 1
+                    continue
+                raise _unreachable(url, exc) from exc
+
+            self.last_limit_info = LimitInfo.parse(response.headers.get("Sforce-Limit-Info")) or self.last_limit_info
+            status = response.status_code
+            if status == 401 and not refreshed and _is_invalid_session(response.content):
+                # Salesforce sends no expiry: a rejected session is the signal to refresh, once, then retry.
+                token = await self._credential(self.credentials.refresh(token))
+                refreshed = True
+                continue
+            if status == 503 and method in IDEMPOTENT_METHODS and attempt < self.retry.retries:
+                await self._backoff(attempt, method, url, None)
+                attempt += 1
+                continue
+            if 200 <= status < 300 or status in accept_statuses:
+                return Reply(status, _parse_body(response, url), self.last_limit_info)
+            raise SalesforceError.from_response(status, response.content, response.headers.get("content-type", ""))
+
+    @staticmethod
+    async def _credential(pending: Awaitable[str]) -> str:
+        """Auth failures become SalesforceErrors too; their messages are written to be shown (no secrets)."""
+        try:
+            return await pending
+        except SalesforceError:
+            raise
+        except Exception as exc:
+            raise SalesforceError(401, "AUTHENTICATION_FAILED", str(exc) or type(exc).__name__) from exc
+
+    async def _send(
+        self, method: str, url: str, token: str, params: dict[str, str] | None, json_body: Any
+    ) -> httpx2.Response:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        content = None
+        if json_body is not None:
+            headers["Content-Type"] = "application/json"
+            content = json.dumps(json_body).encode()
+        logger.debug("%s %s", method, url.split("?", 1)[0])
+        return await self._http.request(method, url, params=params, content=content, headers=headers)
+
+    async def _backoff(self, attempt: int, method: str, url: str, exc: Exception | None) -> None:
+        delay = self.retry.backoff[attempt]
+        reason = type(exc).__name__ if exc else "503 Service Unavailable"
+        logger.warning("%s %s failed (%s); retrying in %.2fs", method, url.split("?", 1)[0], reason, delay)
+        await anyio.sleep(delay)
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
+        return (await self.request("GET", path, params=params)).body
+
+    async def query(self, soql: str, *, tooling: bool = False, max_records: int | None = None) -> dict[str, Any]:
+        """Run a SOQL query and follow `nextRecordsUrl` until done or `max_records` records are in hand.
+
+        When the cap stops paging, the result says so: `done` stays false and `nextRecordsUrl` is kept.
+        """
+        cap = self.max_query_records if max_records is None else max_records
+        result = await self.get("/tooling/query" if tooling else "/query", {"q": soql})
+        if not isinstance(result, dict):
+            raise SalesforceError(200, "UNEXPECTED_RESPONSE", "the query answer was not a JSON object")
+        records: list[Any] = list(result.get("records") or [])
+        page = result
+        while not page.get("done", True) and page.get("nextRecordsUrl") and len(records) < cap:
+            page = await self.get(str(page["nextRecordsUrl"]))
+            records.extend(page.get("records") or [])
+        merged = {**result, "records": records[:cap] if len(records) > cap else records}
+        merged["done"] = bool(page.get("done", True)) and len(records) <= cap
+        if merged["done"]:
+            merged.pop("nextRecordsUrl", None)
+        elif page.get("nextRecordsUrl"):
+            merged["nextRecordsUrl"] = page["nextRecordsUrl"]
+        return merged
+
+
+def _is_invalid_session(body: bytes) -> bool:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    entries = parsed if isinstance(parsed, list) else [parsed]
+    return any(isinstance(e, dict) and e.get("errorCode") == "INVALID_SESSION_ID" for e in entries)
+
+
+def _parse_body(response: httpx2.Response, url: str) -> Any:
+    if not response.content.strip():
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SalesforceError.from_response(
+            response.status_code, response.content, response.headers.get("content-type", "")
+        ) from exc
+
+
+def _unreachable(url: str, exc: Exception) -> SalesforceError:
+    base = url.split("/services/", 1)[0]
+    detail = str(exc) or type(exc).__name__
+    return SalesforceError(
+        0,
+        "CONNECTION_ERROR",
+        f"could not reach Salesforce at {base} ({type(exc).__name__}: {detail}); check SALESFORCE_INSTANCE_URL "
+        "and the network, then retry",
+    )

@@ -1,0 +1,202 @@
+"""ONE routing table, two dialects: which HTTP request(s) serve each seed operation.
+
+`seed` uses the seed spec's paths verbatim; `salesforce` is what a real org serves (Flow is a Tooling object,
+interviews start by invoking the flow, activation goes through FlowDefinition). Arguments reaching this module are
+already validated by the tool layer; path parameters are still percent-encoded here so nothing can reach another
+endpoint.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+from . import normalize, soql
+from .client import SalesforceClient
+from .errors import SalesforceError
+
+Dialect = Literal["salesforce", "seed"]
+Args = dict[str, Any]
+Handler = Callable[[SalesforceClient, Args], Awaitable[Any]]
+
+SEED_FLOW_FIELDS = "Id, ApiName, Label, ProcessType, Status, VersionNumber"
+TOOLING_FLOW_FIELDS = "Id, Definition.DeveloperName, MasterLabel, ProcessType, Status, VersionNumber"
+
+
+def fill_path(template: str, args: Args) -> str:
+    names = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+    return template.format(**{name: quote(str(args[name]), safe="") for name in names})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request whose answer, normalised, is the tool's result."""
+
+    method: str
+    path: str
+    params: Callable[[Args], dict[str, str]] | None = None
+    body: Callable[[Args], Any] | None = None
+    normalize: Callable[[Any], Any] = lambda body: body
+    accept_statuses: tuple[int, ...] = ()
+
+    async def __call__(self, client: SalesforceClient, args: Args) -> Any:
+        reply = await client.request(
+            self.method,
+            fill_path(self.path, args),
+            params=self.params(args) if self.params else None,
+            json_body=self.body(args) if self.body else None,
+            accept_statuses=self.accept_statuses,
+        )
+        return self.normalize(reply.body)
+
+
+def list_flows_query(fields: str, args: Args) -> str:
+    """`q` is either a whole SELECT or a condition for the default query's WHERE clause."""
+    q = (args.get("q") or "").strip()
+    if q.upper().startswith("SELECT"):
+        return q
+    return f"SELECT {fields} FROM Flow" + (f" WHERE {q}" if q else "") + " ORDER BY VersionNumber"
+
+
+def _flow_inputs(args: Args) -> dict[str, Any]:
+    """The seed's `inputs: [{name, value}]` as one invocable-action input record."""
+    return {item["name"]: item.get("value") for item in args.get("inputs") or []}
+
+
+# --- the salesforce dialect's multi-request operations -------------------------------------------------------------
+
+
+async def _sf_list_flows(client: SalesforceClient, args: Args) -> Any:
+    result = await client.query(list_flows_query(TOOLING_FLOW_FIELDS, args), tooling=True)
+    return normalize.flow_list(result, normalize.flow_from_tooling)
+
+
+async def _sf_update_flow(client: SalesforceClient, args: Args) -> Any:
+    """PATCH FlowDefinition.Metadata; a Metadata PATCH without activeVersionNumber deactivates, so always send it."""
+    flow = await client.get(fill_path("/tooling/sobjects/Flow/{flowId}", args))
+    definition_id = flow.get("DefinitionId")
+    if not definition_id:
+        raise SalesforceError(404, "NOT_FOUND", f"flow {args['flowId']} has no FlowDefinition")
+    definition_path = fill_path("/tooling/sobjects/FlowDefinition/{id}", {"id": definition_id})
+    definition = await client.get(definition_path)
+    metadata = dict(definition.get("Metadata") or {})
+    active = metadata.get("activeVersionNumber") or 0
+    status = args.get("Status")
+    if status == "Active":
+        active = flow.get("VersionNumber")
+    elif status == "Obsolete":
+        active = 0
+    patch: Args = {"activeVersionNumber": active}
+    if "Description" in args:
+        patch["description"] = args["Description"]
+    await client.request("PATCH", definition_path, json_body={"Metadata": {**metadata, **patch}})
+    return normalize.success()
+
+
+async def _sf_create_interview(client: SalesforceClient, args: Args) -> Any:
+    """Interviews start by invoking the flow; a paused one is then found as a FlowInterview record by its GUID."""
+    api_name = args["FlowDefinitionView"]["ApiName"]
+    reply = await client.request(
+        "POST",
+        fill_path("/actions/custom/flow/{name}", {"name": api_name}),
+        json_body={"inputs": [_flow_inputs(args)]},
+        accept_statuses=(400,),
+    )
+    result = (reply.body or [{}])[0] if isinstance(reply.body, list) else {}
+    if not result.get("isSuccess"):
+        raise SalesforceError(
+            reply.status, _first_code(result), normalize.describe_failure(result), errors=result.get("errors") or []
+        )
+    outputs = result.get("outputValues") or {}
+    guid = outputs.get("Flow__InterviewGuid")
+    record_id = guid
+    if guid and outputs.get("Flow__InterviewStatus") in ("Waiting", "Paused", "Started"):
+        found = await client.query(f"SELECT Id FROM FlowInterview WHERE Guid = {soql.literal(guid)}")
+        if found.get("records"):
+            record_id = found["records"][0]["Id"]
+    return {
+        "id": record_id,
+        "success": True,
+        "errors": [],
+        "interviewGuid": guid,
+        "interviewStatus": outputs.get("Flow__InterviewStatus"),
+        "outputValues": outputs,
+    }
+
+
+async def _seed_create_interview(client: SalesforceClient, args: Args) -> Any:
+    body = {"FlowDefinitionView": {"ApiName": args["FlowDefinitionView"]["ApiName"]}}
+    if args.get("inputs"):
+        body["inputs"] = args["inputs"]
+    reply = await client.request("POST", "/sobjects/FlowInterview", json_body=body)
+    return reply.body
+
+
+async def _query(client: SalesforceClient, args: Args) -> Any:
+    return await client.query(args["q"], tooling=soql.is_tooling_query(args["q"]))
+
+
+async def _seed_query(client: SalesforceClient, args: Args) -> Any:
+    return await client.query(args["q"])
+
+
+def _first_code(result: Any) -> str:
+    errors = result.get("errors") if isinstance(result, dict) else None
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return str(errors[0].get("statusCode") or errors[0].get("errorCode") or "FLOW_ERROR")
+    return "FLOW_ERROR"
+
+
+_invoke_body: Callable[[Args], Any] = lambda args: {"inputs": args["inputs"]}  # noqa: E731
+
+# operation -> dialect -> handler. Shared entries are the same object in both columns.
+_list_invocable = Call("GET", "/actions/custom/flow")
+_describe_invocable = Call("GET", "/actions/custom/flow/{flowApiName}")
+_invoke = Call(
+    "POST",
+    "/actions/custom/flow/{flowApiName}",
+    body=_invoke_body,
+    normalize=normalize.invoke_results,
+    accept_statuses=(400,),
+)
+_get_interview = Call("GET", "/sobjects/FlowInterview/{interviewId}", normalize=normalize.interview)
+_delete_interview = Call("DELETE", "/sobjects/FlowInterview/{interviewId}", normalize=lambda _: normalize.success())
+
+ROUTES: dict[str, dict[Dialect, Handler]] = {
+    "list_flows": {
+        "seed": Call(
+            "GET",
+            "/sobjects/Flow",
+            params=lambda a: {"q": list_flows_query(SEED_FLOW_FIELDS, a)},
+            normalize=normalize.flow_list,
+        ),
+        "salesforce": _sf_list_flows,
+    },
+    "get_flow": {
+        "seed": Call("GET", "/sobjects/Flow/{flowId}"),
+        "salesforce": Call("GET", "/tooling/sobjects/Flow/{flowId}", normalize=normalize.flow_from_tooling),
+    },
+    "update_flow": {
+        "seed": Call(
+            "PATCH",
+            "/sobjects/Flow/{flowId}",
+            body=lambda a: {k: a[k] for k in ("Description", "Status") if k in a},
+            normalize=lambda _: normalize.success(),
+        ),
+        "salesforce": _sf_update_flow,
+    },
+    "create_flow_interview": {"seed": _seed_create_interview, "salesforce": _sf_create_interview},
+    "get_flow_interview": {"seed": _get_interview, "salesforce": _get_interview},
+    "delete_flow_interview": {"seed": _delete_interview, "salesforce": _delete_interview},
+    "list_invocable_flows": {"seed": _list_invocable, "salesforce": _list_invocable},
+    "get_invocable_flow_metadata": {"seed": _describe_invocable, "salesforce": _describe_invocable},
+    "invoke_flow": {"seed": _invoke, "salesforce": _invoke},
+    "query_flows": {"seed": _seed_query, "salesforce": _query},
+}
+
+
+def handler_for(operation: str, dialect: Dialect) -> Handler:
+    return ROUTES[operation][dialect]

@@ -1,0 +1,247 @@
+"""The ten operation tools of the seed spec, as a table: name, schemas, wording, annotations, argument checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from salesforce_flow_mcp.sfid import API_NAME_PATTERN, SALESFORCE_ID_PATTERN
+
+from .schemas import SUCCESS_SCHEMA, JSONSchema, output_schema
+from .validation import check_flow_soql, require_api_name, require_record_id
+
+Args = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hints:
+    read_only: bool
+    destructive: bool = False
+    idempotent: bool = True
+
+
+READ = Hints(read_only=True)
+CHANGE = Hints(read_only=False, destructive=True, idempotent=True)
+RUN = Hints(read_only=False, destructive=True, idempotent=False)
+
+
+@dataclass(frozen=True)
+class OperationTool:
+    name: str
+    title: str
+    description: str
+    properties: dict[str, JSONSchema]
+    output: JSONSchema
+    hints: Hints
+    required: tuple[str, ...] = ()
+    checks: tuple[Callable[[Args], None], ...] = field(default=())
+    extra_schema: JSONSchema = field(default_factory=dict)
+
+    @property
+    def input_schema(self) -> JSONSchema:
+        schema: JSONSchema = {"type": "object", "properties": self.properties, "additionalProperties": False}
+        if self.required:
+            schema["required"] = list(self.required)
+        schema.update(self.extra_schema)
+        return schema
+
+
+def _record_id(description: str) -> JSONSchema:
+    return {"type": "string", "pattern": SALESFORCE_ID_PATTERN, "description": description}
+
+
+def _api_name(description: str) -> JSONSchema:
+    return {"type": "string", "pattern": API_NAME_PATTERN, "maxLength": 255, "description": description}
+
+
+def _check_id(arg: str) -> Callable[[Args], None]:
+    def check(args: Args) -> None:
+        if arg in args:
+            require_record_id(arg, args[arg])
+
+    return check
+
+
+def _check_api_name(get: Callable[[Args], str | None], label: str) -> Callable[[Args], None]:
+    def check(args: Args) -> None:
+        value = get(args)
+        if value is not None:
+            require_api_name(label, value)
+
+    return check
+
+
+def _check_soql(required: bool) -> Callable[[Args], None]:
+    def check(args: Args) -> None:
+        q = (args.get("q") or "").strip()
+        if q.upper().startswith("SELECT") or required:
+            args["q"] = check_flow_soql(q)
+        elif q:
+            # A bare condition becomes the WHERE clause of the default flow query: check it as such.
+            check_flow_soql(f"SELECT Id FROM Flow WHERE {q}")
+            args["q"] = q
+
+    return check
+
+
+FLOW_ID = _record_id("Id of a Flow version record (prefix 301), as list_flows or query_flows return it")
+INTERVIEW_ID = _record_id("Id of a FlowInterview record (prefix 0Fo), as create_flow_interview returns it")
+FLOW_API_NAME = _api_name("API name of an invocable flow, e.g. Route_Support_Case (see list_invocable_flows)")
+
+OPERATION_TOOLS: tuple[OperationTool, ...] = (
+    OperationTool(
+        name="list_flows",
+        title="List flows",
+        description=(
+            "List the org's flow versions with Id, ApiName, Label, ProcessType, Status and VersionNumber. "
+            "Optional q: a full SOQL SELECT over Flow, or just a condition such as Status = 'Active' that filters "
+            "the default query. Use the Id with get_flow or update_flow."
+        ),
+        properties={
+            "q": {"type": "string", "maxLength": 20000, "description": "SOQL SELECT over Flow, or a WHERE condition"}
+        },
+        output=output_schema("FlowListResponse"),
+        hints=READ,
+        checks=(_check_soql(required=False),),
+    ),
+    OperationTool(
+        name="get_flow",
+        title="Get a flow",
+        description="Get one flow version by its Id: API name, label, description, process type, status, version.",
+        properties={"flowId": FLOW_ID},
+        required=("flowId",),
+        output=output_schema("FlowDefinition"),
+        hints=READ,
+        checks=(_check_id("flowId"),),
+    ),
+    OperationTool(
+        name="update_flow",
+        title="Activate, deactivate or describe a flow",
+        description=(
+            "Change a flow version: Status Active activates this version (deactivating the one active before), "
+            "Status Obsolete deactivates the flow; Description replaces its description. Changes the org for "
+            "every user: confirm with the user first."
+        ),
+        properties={
+            "flowId": FLOW_ID,
+            "Description": {"type": "string", "maxLength": 4000, "description": "New description of the flow"},
+            "Status": {"type": "string", "enum": ["Active", "Obsolete"], "description": "Active or Obsolete"},
+        },
+        required=("flowId",),
+        extra_schema={"anyOf": [{"required": ["Description"]}, {"required": ["Status"]}]},
+        output=SUCCESS_SCHEMA,
+        hints=CHANGE,
+        checks=(_check_id("flowId"),),
+    ),
+    OperationTool(
+        name="create_flow_interview",
+        title="Start a flow interview",
+        description=(
+            "Start a flow by API name with optional input variables (inputs: [{name, value}]). Returns the "
+            "interview's id; a flow that stops at a screen or wait stays paused and can be read with "
+            "get_flow_interview and removed with delete_flow_interview. The flow may create or change records."
+        ),
+        properties={
+            "FlowDefinitionView": {
+                "type": "object",
+                "properties": {"ApiName": FLOW_API_NAME},
+                "required": ["ApiName"],
+                "additionalProperties": False,
+                "description": 'Which flow to start: {"ApiName": "..."}',
+            },
+            "inputs": {
+                "type": "array",
+                "maxItems": 500,
+                "description": 'Input variables, as [{"name": "varName", "value": ...}]',
+                "items": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string", "minLength": 1}, "value": {}},
+                    "required": ["name"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        required=("FlowDefinitionView",),
+        output=output_schema("CreateResponse"),
+        hints=RUN,
+        checks=(_check_api_name(lambda a: a["FlowDefinitionView"].get("ApiName"), "FlowDefinitionView.ApiName"),),
+    ),
+    OperationTool(
+        name="get_flow_interview",
+        title="Read a flow interview",
+        description="Read a flow interview by Id: where it is paused (CurrentElement), its status and label.",
+        properties={"interviewId": INTERVIEW_ID},
+        required=("interviewId",),
+        output=output_schema("FlowInterview"),
+        hints=READ,
+        checks=(_check_id("interviewId"),),
+    ),
+    OperationTool(
+        name="delete_flow_interview",
+        title="Delete a flow interview",
+        description="Delete a (paused) flow interview by Id. It cannot be resumed afterwards.",
+        properties={"interviewId": INTERVIEW_ID},
+        required=("interviewId",),
+        output=SUCCESS_SCHEMA,
+        hints=CHANGE,
+        checks=(_check_id("interviewId"),),
+    ),
+    OperationTool(
+        name="list_invocable_flows",
+        title="List invocable flows",
+        description="List the flows that can be invoked as actions (active autolaunched flows): name, label, type.",
+        properties={},
+        output=output_schema("InvocableActionList"),
+        hints=READ,
+    ),
+    OperationTool(
+        name="get_invocable_flow_metadata",
+        title="Describe an invocable flow",
+        description=(
+            "Describe an invocable flow's inputs and outputs (name, type, required, maxOccurs > 1 for a "
+            "collection) so you can build the inputs for invoke_flow."
+        ),
+        properties={"flowApiName": FLOW_API_NAME},
+        required=("flowApiName",),
+        output=output_schema("InvocableFlowMetadata"),
+        hints=READ,
+        checks=(_check_api_name(lambda a: a.get("flowApiName"), "flowApiName"),),
+    ),
+    OperationTool(
+        name="invoke_flow",
+        title="Invoke a flow",
+        description=(
+            "Run an invocable flow once per input record: inputs is a list of objects mapping input variable "
+            "names to values (see get_invocable_flow_metadata). Returns one result per record in order "
+            "(isSuccess, outputValues, errors). The flow may create or change records."
+        ),
+        properties={
+            "flowApiName": FLOW_API_NAME,
+            "inputs": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 200,
+                "items": {"type": "object", "additionalProperties": True},
+                "description": 'One object per invocation, e.g. [{"caseId": "500...", "priority": "High"}]',
+            },
+        },
+        required=("flowApiName", "inputs"),
+        output=output_schema("InvokeFlowResponse"),
+        hints=RUN,
+        checks=(_check_api_name(lambda a: a.get("flowApiName"), "flowApiName"),),
+    ),
+    OperationTool(
+        name="query_flows",
+        title="Query flow records with SOQL",
+        description=(
+            "Run a SOQL SELECT over flow objects (Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, "
+            "FlowInterview, ...). Results page automatically up to a cap; done=false means more remain."
+        ),
+        properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "A SOQL SELECT query"}},
+        required=("q",),
+        output=output_schema("QueryResult"),
+        hints=READ,
+        checks=(_check_soql(required=True),),
+    ),
+)

@@ -1,0 +1,105 @@
+"""Checks on tool arguments before anything is sent: JSON Schema, path parameters, and the SOQL guard.
+
+The MCP SDK does not validate arguments against a tool's inputSchema on the server, so every call goes through
+`validate_arguments` first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from salesforce_flow_mcp.salesforce.soql import soql_objects, without_literals
+from salesforce_flow_mcp.sfid import is_api_name, is_salesforce_id
+
+# Objects a flow tool may read: the Flow family of the Tooling and data APIs.
+FLOW_OBJECTS = frozenset(
+    name.lower()
+    for name in (
+        "Flow",
+        "FlowDefinition",
+        "FlowDefinitionView",
+        "FlowVersionView",
+        "FlowInterview",
+        "FlowRecord",
+        "FlowRecordVersion",
+        "FlowInterviewLog",
+        "FlowInterviewLogEntry",
+        "FlowOrchestrationInstance",
+        "FlowOrchestrationStageInstance",
+        "FlowOrchestrationStepInstance",
+        "FlowOrchestrationWorkItem",
+        "FlowElementTestCoverage",
+        "FlowTestCoverage",
+        "FlowVariableView",
+    )
+)
+
+
+class ArgumentError(ValueError):
+    """Arguments an agent must correct; the message says how."""
+
+
+def compile_input_schema(schema: dict[str, Any]) -> Draft202012Validator:
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def validate_arguments(tool_name: str, validator: Draft202012Validator, arguments: dict[str, Any]) -> None:
+    problems = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
+    if problems:
+        raise ArgumentError(f"Invalid arguments for {tool_name}: " + "; ".join(_describe(p) for p in problems[:5]))
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(part) for part in error.absolute_path)
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        return f"{where or 'value'} {error.instance!r} has the wrong format ({error.schema.get('description', '')})"
+    if error.validator == "additionalProperties":
+        return f"{error.message} (allowed: {', '.join(sorted(error.schema.get('properties', {})))})"
+    return f"{where}: {error.message}" if where else error.message
+
+
+def require_record_id(name: str, value: str) -> str:
+    if not is_salesforce_id(value):
+        raise ArgumentError(
+            f"{name} {value!r} is not a Salesforce Id: expected 15 or 18 letters and digits (e.g. 3015g00000ABCDeAAP); "
+            "look the Id up with list_flows or query_flows"
+        )
+    return value
+
+
+def require_api_name(name: str, value: str) -> str:
+    if not is_api_name(value):
+        raise ArgumentError(
+            f"{name} {value!r} is not a flow API name: expected a letter then letters, digits and underscores, "
+            "optionally prefixed by a namespace (ns__Name); list_invocable_flows shows the names"
+        )
+    return value
+
+
+_DML = re.compile(r"\b(INSERT|UPDATE|DELETE|UPSERT|MERGE|UNDELETE)\b", re.IGNORECASE)
+
+
+def check_flow_soql(soql: str) -> str:
+    """Accept only a SELECT over flow objects; return the query stripped."""
+    query = soql.strip()
+    bare = without_literals(query)
+    if not re.match(r"(?is)^SELECT\s", bare):
+        raise ArgumentError("q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)")
+    if ";" in bare or _DML.search(bare):
+        raise ArgumentError("q must be a single read-only SELECT query: statements, DML and FOR UPDATE are not allowed")
+    objects = soql_objects(query)
+    if not objects:
+        raise ArgumentError("q has no FROM clause; query one of: " + FLOW_OBJECT_NAMES)
+    outside = [obj for obj in objects if obj.lower() not in FLOW_OBJECTS]
+    if outside:
+        raise ArgumentError(
+            f"q reads {', '.join(outside)}, which is not a flow object; this server only queries " + FLOW_OBJECT_NAMES
+        )
+    return query
+
+
+FLOW_OBJECT_NAMES = "Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."
