@@ -1,0 +1,3 @@
+from salesforce_flow_mcp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Command line: serve, tools, call, demo, org serve, login, logout, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from . import __version__
+from .config import Settings
+from .logging_setup import configure_logging
+
+EXIT_USAGE = 2
+
+
+def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
+    if demo:
+        parser.add_argument("--demo", action="store_true", help="use the embedded local org with its demo flows")
+        parser.add_argument("--flows", type=Path, help="with --demo: load *.flow-meta.xml from this folder instead")
+    parser.add_argument("--instance-url", help="org base URL (env SALESFORCE_INSTANCE_URL)")
+    parser.add_argument("--api-version", help="REST API version (env SALESFORCE_API_VERSION, default 59.0)")
+    parser.add_argument("--dialect", choices=["salesforce", "seed"], help="route table (env SALESFORCE_API_DIALECT)")
+    parser.add_argument("--profile", help="stored login profile to use (default: the default profile)")
+    parser.add_argument("--read-only", action="store_true", default=None, help="only read-only tools")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env().with_overrides(
+        instance_url=getattr(args, "instance_url", None),
+        api_version=getattr(args, "api_version", None),
+        dialect=getattr(args, "dialect", None),
+        profile=getattr(args, "profile", None),
+        read_only=getattr(args, "read_only", None),
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .runtime import NotConfiguredError, serve
+
+    try:
+        anyio.run(serve, _settings(args), args.demo, args.flows, args.transport, args.host, args.port)
+    except NotConfiguredError as exc:
+        print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    from .runtime import NotConfiguredError, list_tools_json
+
+    try:
+        tools = anyio.run(list_tools_json, _settings(args), args.demo, args.flows)
+    except NotConfiguredError as exc:
+        print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(tools, indent=2))
+    else:
+        for tool in tools:
+            hints = tool.get("annotations") or {}
+            kind = "read-only" if hints.get("readOnlyHint") else "changes data"
+            print(f"{tool['name']:<32} {kind:<13} {tool.get('title', '')}")
+    return 0
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    from .runtime import NotConfiguredError, call_tool_json
+
+    try:
+        arguments = json.loads(args.args) if args.args else {}
+    except json.JSONDecodeError as exc:
+        print(f"salesforce-flow-mcp: --args is not valid JSON: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not isinstance(arguments, dict):
+        print("salesforce-flow-mcp: --args must be a JSON object", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = anyio.run(call_tool_json, _settings(args), args.demo, args.flows, args.tool, arguments)
+    except NotConfiguredError as exc:
+        print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 1 if result.get("isError") else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return anyio.run(run_demo, args.dialect or "salesforce")
+
+
+def cmd_org_serve(args: argparse.Namespace) -> int:
+    from .localorg.runner import serve_org
+
+    def ready(base_url: str, token: str) -> None:
+        print(f"Embedded Salesforce org listening at {base_url}", flush=True)
+        print(f"Access token: {token}", flush=True)
+        print(f"Try: SALESFORCE_INSTANCE_URL={base_url} SALESFORCE_ACCESS_TOKEN={token} salesforce-flow-mcp tools")
+        sys.stdout.flush()
+
+    try:
+        anyio.run(serve_org, args.host, args.port, args.db, args.flows, args.token, ready)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="salesforce-flow-mcp",
+        description="MCP server for Salesforce Flows, with an embedded local org (--demo).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    _org_flags(serve)
+    serve.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="MCP transport")
+    serve.add_argument("--host", default="127.0.0.1", help="with --transport http: address to bind")
+    serve.add_argument("--port", type=int, default=8765, help="with --transport http: port")
+    serve.set_defaults(func=cmd_serve)
+
+    tools = commands.add_parser("tools", help="print the tool catalogue")
+    _org_flags(tools)
+    tools.add_argument("--json", action="store_true", help="print tools/list as JSON")
+    tools.set_defaults(func=cmd_tools)
+
+    call = commands.add_parser("call", help="call one tool and print its result")
+    call.add_argument("tool", help="tool name, e.g. list_invocable_flows")
+    call.add_argument("--args", default="{}", help="arguments as a JSON object")
+    _org_flags(call)
+    call.set_defaults(func=cmd_call)
+
+    demo = commands.add_parser("demo", help="drive `serve --demo` with the official MCP client and print a transcript")
+    demo.add_argument("--dialect", choices=["salesforce", "seed"], help="route table the demo server uses")
+    demo.set_defaults(func=cmd_demo)
+
+    org = commands.add_parser("org", help="the embedded local Salesforce org")
+    org_commands = org.add_subparsers(dest="org_command", metavar="ORG_COMMAND")
+    org_serve = org_commands.add_parser("serve", help="serve the embedded org over HTTP")
+    org_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    org_serve.add_argument("--port", type=int, default=8642, help="port (0 picks a free one)")
+    org_serve.add_argument("--db", help="SQLite file that keeps the org's state across restarts (default: memory)")
+    org_serve.add_argument("--flows", type=Path, help="folder of *.flow-meta.xml files (default: the demo flows)")
+    org_serve.add_argument("--token", help="fix the access token instead of generating one")
+    org_serve.set_defaults(func=cmd_org_serve)
+
+    for name, handler in _auth_commands().items():
+        sub = commands.add_parser(name, help=handler[0])
+        handler[1](sub)
+    return parser
+
+
+def _auth_commands() -> dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]]:
+    from .auth_cli import AUTH_COMMANDS
+
+    return AUTH_COMMANDS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging(bool(getattr(args, "verbose", False)))
+    func: Callable[[argparse.Namespace], Any] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    return int(func(args))

@@ -1,0 +1,69 @@
+"""From settings to a connected SalesforceClient: a real org through the auth package, or the embedded demo org."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+
+from .config import Settings
+from .salesforce.client import SalesforceClient
+
+# The in-process demo org is reached through an ASGI transport: this host name never touches the network.
+DEMO_INSTANCE_URL = "http://127.0.0.1:0"
+
+
+@dataclass
+class DemoCredentials:
+    """The embedded demo org's fixed token; it never expires, so there is nothing to refresh."""
+
+    token: str
+    instance_url: str = DEMO_INSTANCE_URL
+    mode: str = "embedded demo org"
+
+    async def access_token(self) -> str:
+        return self.token
+
+    async def refresh(self, rejected_token: str) -> str:
+        return self.token
+
+    async def aclose(self) -> None:
+        return None
+
+
+class NotConfiguredError(RuntimeError):
+    """No org is configured; the message says how to get one."""
+
+
+@asynccontextmanager
+async def salesforce_client(
+    settings: Settings, *, demo: bool = False, flows_dir: Path | None = None
+) -> AsyncIterator[SalesforceClient]:
+    if demo:
+        from .localorg.app import create_org_app
+        from .localorg.state import DEMO_ACCESS_TOKEN, OrgState
+
+        state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
+        transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
+        client = SalesforceClient(DemoCredentials(DEMO_ACCESS_TOKEN), api_version=settings.api_version, transport=transport)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+        return
+
+    from .auth.credentials import credentials_from_settings
+
+    try:
+        credentials = credentials_from_settings(settings)
+    except Exception as exc:
+        raise NotConfiguredError(str(exc)) from exc
+    client = SalesforceClient(credentials, api_version=settings.api_version)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        await credentials.aclose()

@@ -1,0 +1,16 @@
+"""Logging goes to stderr only: stdout is the MCP channel."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def configure_logging(verbose: bool = False) -> None:
+    level_name = os.environ.get("SALESFORCE_FLOW_MCP_LOG", "DEBUG" if verbose else "WARNING").upper()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level_name, logging.WARNING))
