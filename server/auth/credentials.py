@@ -1,0 +1,409 @@
+"""Where the REST client gets its bearer token, in each of the sign-in modes.
+
+Mode order — the first one that is configured supplies the first token:
+
+1. **static token**: `SALESFORCE_ACCESS_TOKEN` (+ `SALESFORCE_INSTANCE_URL`, required).
+2. **stored login**: a profile saved by `salesforce-flow-mcp login` (`SALESFORCE_PROFILE` names one; otherwise the
+   default profile). Naming a profile that does not exist is an error, not a fall-through.
+3. **refresh token**: `SALESFORCE_REFRESH_TOKEN` + `SALESFORCE_CLIENT_ID` [+ `SALESFORCE_CLIENT_SECRET`], against
+   `SALESFORCE_LOGIN_URL`.
+4. **JWT bearer**: `SALESFORCE_USERNAME` + `SALESFORCE_JWT_KEY_FILE` + `SALESFORCE_CLIENT_ID`, against
+   `SALESFORCE_LOGIN_URL`.
+5. **client credentials**: `SALESFORCE_CLIENT_ID` + `SALESFORCE_CLIENT_SECRET`, against the My Domain token URL
+   (`SALESFORCE_INSTANCE_URL`, else a non-default `SALESFORCE_LOGIN_URL`).
+
+Salesforce sends no `expires_in`, so nothing refreshes on a clock: when the org answers 401 INVALID_SESSION_ID the
+REST client calls `refresh(rejected_token)`. Whatever the mode, when a refresh token and a client id are known (a
+static token given with `SALESFORCE_REFRESH_TOKEN` + `SALESFORCE_CLIENT_ID`, a stored login, the refresh-token mode)
+that refreshes; JWT bearer and client credentials re-run their grant instead; a lone static token cannot renew.
+Concurrent callers share one refresh (single flight): the first one renews, the others wait on the lock and, seeing
+that the current token is no longer the one they were refused with, take the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+import anyio
+import anyio.to_thread
+import httpx2
+
+from ..config import DEFAULT_LOGIN_URL, Settings
+from ..urls import UnsafeURLError, require_safe_url
+from .errors import AuthError
+from .masking import register_secret
+from .oauth_client import LOGIN_AGAIN, PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL, IssuedToken, OAuthClient
+from .token_store import StoredLogin, TokenStore
+
+__all__ = [
+    "AuthError",
+    "ClientCredentials",
+    "Credentials",
+    "JWTBearerCredentials",
+    "RefreshTokenCredentials",
+    "StaticCredentials",
+    "StoredLoginCredentials",
+    "credentials_from_settings",
+]
+
+logger = logging.getLogger(__name__)
+
+NOTHING_CONFIGURED = (
+    "No Salesforce org is configured. Run `salesforce-flow-mcp login` to sign in with your browser, or set "
+    "SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN (or SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID, or "
+    "SALESFORCE_USERNAME + SALESFORCE_JWT_KEY_FILE + SALESFORCE_CLIENT_ID, or SALESFORCE_CLIENT_ID + "
+    "SALESFORCE_CLIENT_SECRET with SALESFORCE_INSTANCE_URL). To try it without an org, use `--demo` (the embedded org)."
+)
+
+
+@runtime_checkable
+class Credentials(Protocol):
+    @property
+    def instance_url(self) -> str:
+        """Validated https-or-loopback base URL, no trailing slash."""
+        ...
+
+    @property
+    def mode(self) -> str:
+        """'static token', 'stored login (profile X)', 'refresh token', 'JWT bearer' or 'client credentials'."""
+        ...
+
+    async def access_token(self) -> str:
+        """The current access token; fetches the first one when needed."""
+        ...
+
+    async def refresh(self, rejected_token: str) -> str:
+        """A new access token after `rejected_token` got a 401 (single flight); AuthError when impossible."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def _safe_instance_url(url: str, what: str = "SALESFORCE_INSTANCE_URL") -> str:
+    try:
+        return require_safe_url(url, what)
+    except UnsafeURLError as exc:
+        raise AuthError(str(exc)) from None
+
+
+class _SingleFlight(ABC):
+    """Token caching and one-refresh-for-everyone, shared by every mode."""
+
+    mode: str
+
+    def __init__(self, instance_url: str | None, oauth: OAuthClient | None = None) -> None:
+        self._instance_url = _safe_instance_url(instance_url) if instance_url else None
+        self._oauth = oauth
+        self._token: str | None = None
+        self._lock = anyio.Lock()
+
+    @property
+    def instance_url(self) -> str:
+        if self._instance_url is None:
+            # Only the modes that learn the instance from the token response get here, before their first token.
+            raise RuntimeError(f"{self.mode}: the instance URL is known after the first access_token() call")
+        return self._instance_url
+
+    async def access_token(self) -> str:
+        if self._token is None:
+            async with self._lock:
+                if self._token is None:
+                    self._token = await self._first_token()
+        return self._token
+
+    async def refresh(self, rejected_token: str) -> str:
+        async with self._lock:
+            if self._token is not None and self._token != rejected_token:
+                return self._token  # someone refreshed while we waited
+            self._token = await self._renew(rejected_token)
+            return self._token
+
+    async def aclose(self) -> None:
+        if self._oauth is not None:
+            await self._oauth.aclose()
+
+    def _adopt(self, issued: IssuedToken) -> str:
+        if self._instance_url is not None and issued.instance_url != self._instance_url:
+            logger.info("The token response moved the instance URL to %s", issued.instance_url)
+        self._instance_url = issued.instance_url
+        return issued.access_token
+
+    @abstractmethod
+    async def _first_token(self) -> str: ...
+
+    @abstractmethod
+    async def _renew(self, rejected_token: str) -> str: ...
+
+
+class _EnvRefreshToken:
+    """A refresh token that lives in the environment: a rotated one is kept in memory only."""
+
+    def __init__(self, oauth: OAuthClient, refresh_token: str) -> None:
+        register_secret(refresh_token)
+        self.oauth = oauth
+        self.refresh_token = refresh_token
+
+    async def refresh(self) -> IssuedToken:
+        issued = await self.oauth.refresh(self.refresh_token)
+        if issued.refresh_token:
+            self.refresh_token = issued.refresh_token
+            logger.warning(
+                "The org rotated the refresh token; SALESFORCE_REFRESH_TOKEN is now out of date. "
+                "Use `salesforce-flow-mcp login` for a login that keeps itself up to date."
+            )
+        return issued
+
+
+class StaticCredentials(_SingleFlight):
+    """A given access token (SALESFORCE_ACCESS_TOKEN, or the embedded org's token for `--demo`).
+
+    With `refresh_token` + `client_id` it can renew itself on a 401; without, a 401 is final.
+    """
+
+    mode = "static token"
+
+    def __init__(
+        self,
+        instance_url: str,
+        token: str,
+        *,
+        refresh_token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        login_url: str = DEFAULT_LOGIN_URL,
+        http_transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> None:
+        oauth = None
+        if refresh_token and client_id:
+            oauth = OAuthClient(login_url, client_id, client_secret, transport=http_transport)
+        super().__init__(instance_url, oauth)
+        register_secret(token)
+        self._token = token
+        self._refresher = _EnvRefreshToken(oauth, refresh_token) if oauth and refresh_token else None
+
+    async def _first_token(self) -> str:
+        raise AssertionError("a static token is there from the start")
+
+    async def _renew(self, rejected_token: str) -> str:
+        if self._refresher is None:
+            raise AuthError(
+                "Salesforce rejected the access token (expired or revoked) and there is no way to renew it: set a new "
+                "SALESFORCE_ACCESS_TOKEN, add SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID, or run "
+                "`salesforce-flow-mcp login`."
+            )
+        return self._adopt(await self._refresher.refresh())
+
+
+class RefreshTokenCredentials(_SingleFlight):
+    """SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID [+ SECRET]: every token comes from the refresh grant."""
+
+    mode = "refresh token"
+
+    def __init__(self, oauth: OAuthClient, refresh_token: str, *, instance_url: str | None = None) -> None:
+        super().__init__(instance_url, oauth)
+        self._refresher = _EnvRefreshToken(oauth, refresh_token)
+
+    async def _first_token(self) -> str:
+        return self._adopt(await self._refresher.refresh())
+
+    async def _renew(self, rejected_token: str) -> str:
+        return self._adopt(await self._refresher.refresh())
+
+
+class StoredLoginCredentials(_SingleFlight):
+    """A profile saved by `login`. A refresh writes the new access token (and a rotated refresh token) back.
+
+    Before refreshing it re-reads the profile: when another process already refreshed (the stored access token is
+    no longer the rejected one) it takes that token instead of spending the refresh token again.
+    """
+
+    def __init__(
+        self, store: TokenStore, login: StoredLogin, *, http_transport: httpx2.AsyncBaseTransport | None = None
+    ) -> None:
+        oauth = OAuthClient(login.login_url, login.client_id, login.client_secret, transport=http_transport)
+        super().__init__(login.instance_url, oauth)
+        self.mode = f"stored login (profile {login.profile})"
+        self._store = store
+        self._login = login
+        self._token = login.access_token
+        for secret in (login.access_token, login.refresh_token, login.client_secret):
+            register_secret(secret)
+
+    async def _first_token(self) -> str:
+        raise AssertionError("a stored login has its token from the start")
+
+    async def _renew(self, rejected_token: str) -> str:
+        profile = self._login.profile
+        current = await anyio.to_thread.run_sync(self._store.load, profile)
+        if current is None:
+            raise AuthError(f"The stored login {profile!r} is gone (logged out?). " + LOGIN_AGAIN)
+        register_secret(current.access_token)
+        if current.access_token not in (rejected_token, self._token):
+            self._login = current  # another process refreshed it
+            self._instance_url = current.instance_url
+            return current.access_token
+        if not current.refresh_token:
+            raise AuthError(f"Salesforce rejected the stored session of profile {profile!r}. " + LOGIN_AGAIN)
+        assert self._oauth is not None
+        issued = await self._oauth.refresh(current.refresh_token)
+        token = self._adopt(issued)
+        self._login = current.with_tokens(issued.access_token, issued.refresh_token)
+        try:
+            stored = await anyio.to_thread.run_sync(
+                self._store.update_tokens, profile, issued.access_token, issued.refresh_token
+            )
+        except (OSError, AuthError) as exc:
+            # This process can go on with the new token; the next start may need `login` if the org rotated it.
+            logger.warning("Could not save the refreshed token of profile %r: %s", profile, exc)
+        else:
+            if stored is None:
+                logger.warning("Profile %r was deleted while refreshing; the new token is kept in memory", profile)
+        return token
+
+
+class JWTBearerCredentials(_SingleFlight):
+    """SALESFORCE_USERNAME + SALESFORCE_JWT_KEY_FILE + SALESFORCE_CLIENT_ID: an RS256 assertion per token."""
+
+    mode = "JWT bearer"
+
+    def __init__(
+        self, oauth: OAuthClient, *, username: str, private_key_pem: bytes, instance_url: str | None = None
+    ) -> None:
+        super().__init__(instance_url, oauth)
+        self._username = username
+        self._key = private_key_pem
+        self._audience = jwt_audience(oauth.endpoints.base_url)
+
+    async def _grant(self) -> str:
+        assert self._oauth is not None
+        issued = await self._oauth.jwt_bearer(
+            username=self._username, private_key_pem=self._key, audience=self._audience
+        )
+        return self._adopt(issued)
+
+    async def _first_token(self) -> str:
+        return await self._grant()
+
+    async def _renew(self, rejected_token: str) -> str:
+        return await self._grant()
+
+
+class ClientCredentials(_SingleFlight):
+    """SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET against the My Domain token endpoint."""
+
+    mode = "client credentials"
+
+    def __init__(self, oauth: OAuthClient) -> None:
+        super().__init__(oauth.endpoints.base_url, oauth)
+
+    async def _grant(self) -> str:
+        assert self._oauth is not None
+        return self._adopt(await self._oauth.client_credentials())
+
+    async def _first_token(self) -> str:
+        return await self._grant()
+
+    async def _renew(self, rejected_token: str) -> str:
+        return await self._grant()
+
+
+def jwt_audience(login_url: str) -> str:
+    """The JWT `aud` Salesforce expects: login.salesforce.com for production (My Domain included),
+    test.salesforce.com for sandboxes; any other server (the embedded org) gets its own URL."""
+    host = (urlsplit(login_url).hostname or "").lower()
+    if host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com") or "--" in host:
+        return SANDBOX_LOGIN_URL
+    if host.endswith(".salesforce.com"):
+        return PRODUCTION_LOGIN_URL
+    return login_url
+
+
+def credentials_from_settings(
+    settings: Settings,
+    *,
+    http_transport: httpx2.AsyncBaseTransport | None = None,
+    store: TokenStore | None = None,
+) -> Credentials:
+    """The credentials of the first configured mode (see the module doc); AuthError naming what to set otherwise.
+
+    `http_transport` routes the token endpoint (e.g. to the embedded org in-process); `store` defaults to the
+    user's token store.
+    """
+    s = settings
+    login_url = _safe_instance_url(s.login_url, "SALESFORCE_LOGIN_URL")
+    if s.access_token:
+        if not s.instance_url:
+            raise AuthError("SALESFORCE_ACCESS_TOKEN is set but SALESFORCE_INSTANCE_URL is not: set the org's URL.")
+        return StaticCredentials(
+            s.instance_url,
+            s.access_token,
+            refresh_token=s.refresh_token,
+            client_id=s.client_id,
+            client_secret=s.client_secret,
+            login_url=login_url,
+            http_transport=http_transport,
+        )
+
+    store = store if store is not None else TokenStore()
+    stored = store.load(s.profile)
+    if stored is not None:
+        return StoredLoginCredentials(store, stored, http_transport=http_transport)
+    if s.profile:
+        raise AuthError(
+            f"There is no stored login named {s.profile!r}: run `salesforce-flow-mcp login --profile {s.profile}` "
+            "or unset SALESFORCE_PROFILE."
+        )
+
+    if s.refresh_token:
+        if not s.client_id:
+            raise AuthError("SALESFORCE_REFRESH_TOKEN needs SALESFORCE_CLIENT_ID (the connected app's consumer key).")
+        oauth = OAuthClient(login_url, s.client_id, s.client_secret, transport=http_transport)
+        return RefreshTokenCredentials(oauth, s.refresh_token, instance_url=s.instance_url)
+
+    if s.username or s.jwt_key_file:
+        missing = [
+            name
+            for name, value in (
+                ("SALESFORCE_USERNAME", s.username),
+                ("SALESFORCE_JWT_KEY_FILE", s.jwt_key_file),
+                ("SALESFORCE_CLIENT_ID", s.client_id),
+            )
+            if not value
+        ]
+        if missing:
+            raise AuthError(f"The JWT bearer sign-in also needs {' and '.join(missing)}.")
+        assert s.username and s.jwt_key_file and s.client_id
+        key_pem = _read_key_file(Path(s.jwt_key_file).expanduser())
+        oauth = OAuthClient(login_url, s.client_id, transport=http_transport)
+        return JWTBearerCredentials(oauth, username=s.username, private_key_pem=key_pem, instance_url=s.instance_url)
+
+    if s.client_id and s.client_secret:
+        my_domain = s.instance_url or (login_url if login_url != DEFAULT_LOGIN_URL else None)
+        if not my_domain:
+            raise AuthError(
+                "The client credentials sign-in must use your My Domain: set SALESFORCE_INSTANCE_URL "
+                "(https://NAME.my.salesforce.com)."
+            )
+        return ClientCredentials(OAuthClient(my_domain, s.client_id, s.client_secret, transport=http_transport))
+
+    if s.client_id:
+        raise AuthError(
+            "SALESFORCE_CLIENT_ID alone is not enough: add SALESFORCE_CLIENT_SECRET (client credentials), "
+            "SALESFORCE_REFRESH_TOKEN, or SALESFORCE_USERNAME + SALESFORCE_JWT_KEY_FILE; or run "
+            "`salesforce-flow-mcp login`."
+        )
+    raise AuthError(NOTHING_CONFIGURED)
+
+
+def _read_key_file(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AuthError(f"Cannot read SALESFORCE_JWT_KEY_FILE {str(path)!r}: {exc.strerror or exc}.") from None
+    if len(data) > 64 * 1024:
+        raise AuthError(f"SALESFORCE_JWT_KEY_FILE {str(path)!r} is too large to be a PEM key.")
+    return data

@@ -1,0 +1,244 @@
+"""`doctor`: checks the configuration, the URLs, the token store, the token (one cheap call to the org), the API
+version and the API requests left today, and says what to fix. Secrets are only ever shown masked."""
+
+from __future__ import annotations
+
+import re
+import stat
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Literal, TextIO
+
+import anyio.to_thread
+import httpx2
+
+from ..config import DEFAULT_LOGIN_URL, Settings
+from ..urls import UnsafeURLError, require_safe_url
+from .credentials import Credentials, credentials_from_settings
+from .errors import AuthError
+from .masking import mask_secret, redact
+from .token_store import TokenStore
+
+Status = Literal["ok", "info", "warn", "problem"]
+_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+_LOW_REMAINING = 0.1  # warn below 10 % of the daily API requests
+_TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
+
+
+@dataclass
+class _Report:
+    sections: list[tuple[str, list[tuple[Status, str]]]] = field(default_factory=list)
+
+    def section(self, title: str) -> None:
+        self.sections.append((title, []))
+
+    def add(self, status: Status, text: str) -> None:
+        self.sections[-1][1].append((status, text))
+
+    @property
+    def problems(self) -> int:
+        return sum(1 for _, lines in self.sections for status, _ in lines if status == "problem")
+
+    def write(self, out: TextIO) -> None:
+        for title, lines in self.sections:
+            out.write(f"{title}\n")
+            for status, text in lines:
+                out.write(redact(f"  {status:<8}{text}") + "\n")
+        count = self.problems
+        out.write("\nNo problems found.\n" if not count else f"\n{count} problem(s) found: see the lines above.\n")
+        out.flush()
+
+
+async def run_doctor(
+    settings: Settings,
+    *,
+    out: TextIO = sys.stderr,
+    http_transport: httpx2.AsyncBaseTransport | None = None,
+    store: TokenStore | None = None,
+) -> int:
+    """Check everything sign-in needs and print what to fix. Returns 0 when nothing is wrong, 1 otherwise.
+
+    CLI flags: none of its own; the usual configuration (environment, `--profile NAME`, `--login-url`,
+    `--api-version`) selects what is checked. `http_transport` routes every request (tests: the embedded org).
+    """
+    store = store if store is not None else TokenStore()
+    report = _Report()
+    _check_settings(settings, report)
+    _check_urls(settings, report)
+    await _check_store(store, settings, report)
+    report.section("Sign-in")
+    credentials: Credentials | None = None
+    try:
+        credentials = credentials_from_settings(settings, http_transport=http_transport, store=store)
+        report.add("ok", f"mode: {credentials.mode}")
+    except AuthError as exc:
+        report.add("problem", exc.message)
+    if credentials is not None:
+        try:
+            await _check_org(credentials, settings, report, http_transport)
+        finally:
+            await credentials.aclose()
+    report.write(out)
+    return 0 if report.problems == 0 else 1
+
+
+def _check_settings(s: Settings, report: _Report) -> None:
+    report.section("Configuration")
+    plain: list[tuple[str, str | None]] = [
+        ("SALESFORCE_INSTANCE_URL", s.instance_url),
+        ("SALESFORCE_LOGIN_URL", s.login_url),
+        ("SALESFORCE_USERNAME", s.username),
+        ("SALESFORCE_JWT_KEY_FILE", s.jwt_key_file),
+        ("SALESFORCE_PROFILE", s.profile),
+        ("SALESFORCE_API_VERSION", s.api_version),
+    ]
+    secret: list[tuple[str, str | None]] = [
+        ("SALESFORCE_ACCESS_TOKEN", s.access_token),
+        ("SALESFORCE_REFRESH_TOKEN", s.refresh_token),
+        ("SALESFORCE_CLIENT_ID", s.client_id),
+        ("SALESFORCE_CLIENT_SECRET", s.client_secret),
+    ]
+    for name, value in plain:
+        report.add("info", f"{name}: {value if value else 'not set'}")
+    for name, value in secret:
+        report.add("info", f"{name}: {mask_secret(value)}")
+    if not re.fullmatch(r"\d{2}\.0", s.api_version):
+        report.add("problem", f"SALESFORCE_API_VERSION {s.api_version!r} is not a version like 59.0.")
+
+
+def _check_urls(s: Settings, report: _Report) -> None:
+    report.section("URLs")
+    for name, url in (("SALESFORCE_LOGIN_URL", s.login_url), ("SALESFORCE_INSTANCE_URL", s.instance_url)):
+        if not url:
+            continue
+        try:
+            require_safe_url(url, name)
+            report.add("ok", f"{name} {url}")
+        except UnsafeURLError as exc:
+            report.add("problem", f"{exc}. Fix: use https://... (http only for 127.0.0.1/localhost).")
+    if s.login_url == DEFAULT_LOGIN_URL and not s.instance_url:
+        report.add("info", "login URL is production; use `login --login-url sandbox` for a sandbox.")
+
+
+async def _check_store(store: TokenStore, s: Settings, report: _Report) -> None:
+    report.section("Token store")
+
+    def inspect() -> tuple[list[str], str | None, list[str]]:
+        profiles = store.profiles()
+        loose = []
+        for name in profiles:
+            mode = stat.S_IMODE(store.path_for(name).stat().st_mode)
+            if mode & 0o077:
+                loose.append(f"{store.path_for(name)} (mode {mode:04o})")
+        return profiles, store.default_profile(), loose
+
+    try:
+        profiles, default, loose = await anyio.to_thread.run_sync(inspect)
+    except (OSError, AuthError) as exc:
+        report.add("problem", f"cannot read the token store {store.home}: {exc}")
+        return
+    if not profiles:
+        report.add("info", f"{store.home}: no stored logins (`salesforce-flow-mcp login` adds one)")
+    else:
+        names = ", ".join(f"{p}{' (default)' if p == default else ''}" for p in profiles)
+        report.add("ok", f"{store.home}: {names}")
+    for path in loose:
+        report.add("problem", f"{path} is readable by other users. Fix: chmod 600 {path.split(' (')[0]}")
+    if s.profile and s.profile not in profiles:
+        fix = f"Fix: `salesforce-flow-mcp login --profile {s.profile}`."
+        report.add("problem", f"SALESFORCE_PROFILE={s.profile} is not a stored login. {fix}")
+
+
+async def _check_org(
+    credentials: Credentials, s: Settings, report: _Report, transport: httpx2.AsyncBaseTransport | None
+) -> None:
+    report.section("Org")
+    try:
+        token = await credentials.access_token()
+    except AuthError as exc:
+        report.add("problem", exc.message)
+        return
+    instance = credentials.instance_url
+    report.add("ok", f"instance URL {instance}")
+    async with httpx2.AsyncClient(transport=transport, timeout=_TIMEOUT, follow_redirects=False) as http:
+        try:
+            await _check_versions(http, instance, s.api_version, report)
+            await _check_token_and_limits(http, credentials, token, instance, s.api_version, report)
+        except httpx2.HTTPError as exc:
+            report.add("problem", f"cannot reach {instance} ({type(exc).__name__}). Fix: check the URL and network.")
+
+
+async def _check_versions(http: httpx2.AsyncClient, instance: str, version: str, report: _Report) -> None:
+    response = await http.get(f"{instance}/services/data", headers={"Accept": "application/json"})
+    versions = _versions(response)
+    if versions is None:
+        report.add("problem", f"GET /services/data answered HTTP {response.status_code}, not a version list.")
+    elif version in versions:
+        report.add("ok", f"API version {version} is available (newest: {versions[-1]})")
+    else:
+        newest = versions[-1] if versions else "none"
+        fix = f"Fix: SALESFORCE_API_VERSION={newest}"
+        report.add("problem", f"API version {version} is not offered (newest: {newest}). {fix}")
+
+
+def _versions(response: httpx2.Response) -> list[str] | None:
+    if response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, list):
+        return None
+    found = [str(item["version"]) for item in body if isinstance(item, dict) and "version" in item]
+    return sorted(found, key=lambda v: tuple(int(p) for p in v.split(".") if p.isdigit()))
+
+
+async def _check_token_and_limits(
+    http: httpx2.AsyncClient, credentials: Credentials, token: str, instance: str, version: str, report: _Report
+) -> None:
+    url = f"{instance}/services/data/v{version}/limits"
+    response = await _get(http, url, token)
+    if response.status_code == 401:
+        try:
+            token = await credentials.refresh(token)
+        except AuthError as exc:
+            report.add("problem", f"the org rejected the token and it could not be renewed: {exc.message}")
+            return
+        report.add("info", "the token had expired and was renewed")
+        response = await _get(http, url, token)
+    if response.status_code == 401:
+        report.add("problem", "the org rejects the token. Fix: `salesforce-flow-mcp login` (or set a new token).")
+        return
+    if response.status_code == 404:  # an org without /limits: any authorized GET shows the usage header
+        response = await _get(http, f"{instance}/services/data/v{version}/", token)
+    if not 200 <= response.status_code < 300:
+        report.add("problem", f"GET {url.removeprefix(instance)} answered HTTP {response.status_code}.")
+        return
+    report.add("ok", f"token accepted (GET {response.request.url.path} -> {response.status_code})")
+    remaining = _daily_requests(response)
+    if remaining is None:
+        report.add("info", "API requests left today: unknown (no limits in the answer)")
+        return
+    left, limit = remaining
+    status: Status = "warn" if limit and left < limit * _LOW_REMAINING else "ok"
+    report.add(status, f"API requests left today: {left} of {limit}")
+
+
+async def _get(http: httpx2.AsyncClient, url: str, token: str) -> httpx2.Response:
+    return await http.get(url, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+
+
+def _daily_requests(response: httpx2.Response) -> tuple[int, int] | None:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    daily = body.get("DailyApiRequests") if isinstance(body, dict) else None
+    if isinstance(daily, dict) and isinstance(daily.get("Remaining"), int) and isinstance(daily.get("Max"), int):
+        return daily["Remaining"], daily["Max"]
+    match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+    if match:
+        used, limit = int(match[1]), int(match[2])
+        return max(limit - used, 0), limit
+    return None
