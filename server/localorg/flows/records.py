@@ -114,7 +114,9 @@ def _json_field(name: str, value: Any) -> Any:
     if isinstance(value, float):
         return value
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+        exponent = value.as_tuple().exponent
+        integral = isinstance(exponent, int) and exponent >= 0 and value == value.to_integral_value()
+        return int(value) if integral else float(value)
     if isinstance(value, dt.datetime):
         return format_datetime(value)
     if isinstance(value, dt.date):
@@ -140,6 +142,7 @@ class RecordStore:
     def insert(self, sobject: str, fields: Mapping[str, Any], *, allow_audit_fields: bool = False) -> str:
         """Create a record; returns its new 18-character Id. allow_audit_fields lets seed data set CreatedDate."""
         name = self._object_name(sobject, create=True)
+        assert name is not None  # create=True mints a type or raises
         values = self._clean_fields(name, fields, allow_audit_fields=allow_audit_fields, for_insert=True)
         if values.pop("Id", None) not in (None, ""):
             raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"])
