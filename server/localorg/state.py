@@ -120,10 +120,6 @@ class InvocationResult:
     stored: bool
 
 
-class _Rollback(Exception):
-    """Raised inside a record savepoint to undo a failed interview's DML."""
-
-
 class OrgState:
     """Everything the org knows. Build it with OrgState.create()."""
 
@@ -142,7 +138,7 @@ class OrgState:
             self.flows = FlowRegistry(conn, self._mint)
             self.flows.load_from_db()
         self.actions = ActionRegistry()
-        self.engine = FlowEngine(self.records, self.flows.resolve_flow, self.actions)
+        self.engine = FlowEngine(self.records, self.flows.resolve_flow, self.actions, base_url=base_url)
 
     @classmethod
     def create(
@@ -253,15 +249,8 @@ class OrgState:
         """Run one interview. A failed interview's record changes are rolled back; a paused one is stored."""
         with self.lock:
             user = self.records.get("User", user_id or self.user_id) or {"Id": user_id or self.user_id}
-            outcome: InterviewOutcome | None = None
-            try:
-                with self.records.savepoint():
-                    outcome = self.engine.run(version.flow, inputs, user=user)
-                    if outcome.status == "Error":
-                        raise _Rollback
-            except _Rollback:
-                pass
-            assert outcome is not None
+            # The engine rolls back a failed interview's DML itself and reports every problem as an outcome.
+            outcome = self.engine.run(version.flow, inputs, user=user)
             interview_id = self._mint("0Fo")
             stored = outcome.status == "Paused"
             if stored:
