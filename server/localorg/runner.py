@@ -1,0 +1,103 @@
+"""Serve the embedded org over HTTP with uvicorn (`org serve`)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+import uvicorn
+
+from .app import create_org_app
+from .state import OrgState
+
+log = logging.getLogger(__name__)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling when its startup is over (it has no event for that)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.startup_over = anyio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            self.startup_over.set()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def serve_org(
+    host: str,
+    port: int,
+    db_path: str | None,
+    flows_dir: Path | None,
+    token: str | None,
+    ready: Callable[[str, str], None] | None = None,
+    *,
+    api_version: str = "59.0",
+) -> None:
+    """Run the org until cancelled (or until uvicorn is told to stop by a signal).
+
+    port 0 picks a free port; `ready(base_url, token)` is called once the socket accepts connections. Without a
+    token a random one is minted (printing it is the caller's business). A db_path keeps state across restarts.
+    """
+    sock = _bind(host, port)
+    actual_port = sock.getsockname()[1]
+    base_url = f"http://{_url_host(host)}:{actual_port}"
+    access_token = token or f"00D!{secrets.token_urlsafe(32)}"
+    state = await anyio.to_thread.run_sync(
+        lambda: OrgState.create(
+            db_path or ":memory:", flows_dir, access_token=access_token, api_version=api_version, base_url=base_url
+        )
+    )
+    config = uvicorn.Config(
+        create_org_app(state), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+    )
+    server = _Server(config)
+    stopped = anyio.Event()
+
+    async def run_server() -> None:
+        try:
+            # Shielded: the server stops through should_exit, so open connections are closed cleanly.
+            with anyio.CancelScope(shield=True):
+                await server.serve(sockets=[sock])
+        finally:
+            stopped.set()
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run_server)
+            try:
+                await server.startup_over.wait()
+                if server.started and ready is not None:
+                    ready(base_url, access_token)
+                await stopped.wait()
+            finally:
+                server.should_exit = True
+    finally:
+        sock.close()
+        await anyio.to_thread.run_sync(state.close)
+        log.info("Embedded org at %s stopped", base_url)

@@ -1,0 +1,191 @@
+"""Fixtures for the embedded org: small flows written as real *.flow-meta.xml, an OrgState over them (or over the
+demo flows), and an httpx2 client talking to the org app in-process through ASGITransport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+NS = "http://soap.sforce.com/2006/04/metadata"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def variable(name: str, data_type: str, *, is_input: bool = False, is_output: bool = False) -> str:
+    return (
+        f"<variables><name>{name}</name><dataType>{data_type}</dataType><isCollection>false</isCollection>"
+        f"<isInput>{str(is_input).lower()}</isInput><isOutput>{str(is_output).lower()}</isOutput>"
+        + ("<scale>2</scale>" if data_type == "Number" else "")
+        + "</variables>"
+    )
+
+
+def flow_xml(
+    label: str,
+    *,
+    body: str = "",
+    start: str | None = None,
+    process_type: str = "AutoLaunchedFlow",
+    status: str = "Active",
+    description: str | None = None,
+    start_extra: str = "",
+) -> bytes:
+    """A flow-meta.xml document; `body` holds variables and elements, `start` the first element's name."""
+    connector = f"<connector><targetReference>{start}</targetReference></connector>" if start else ""
+    desc = f"<description>{description}</description>" if description else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Flow xmlns="{NS}"><apiVersion>59.0</apiVersion>{desc}'
+        f"<label>{label}</label><processType>{process_type}</processType>"
+        f"<start><locationX>0</locationX><locationY>0</locationY>{connector}{start_extra}</start>"
+        f"<status>{status}</status>{body}</Flow>"
+    ).encode()
+
+
+GREET = flow_xml(
+    "Greet",
+    description="Greets someone and doubles a number.",
+    start="Set_Outputs",
+    body=variable("name", "String", is_input=True)
+    + variable("count", "Number", is_input=True)
+    + variable("greeting", "String", is_output=True)
+    + variable("total", "Number", is_output=True)
+    + "<assignments><name>Set_Outputs</name><label>Set Outputs</label><locationX>0</locationX><locationY>0</locationY>"
+    "<assignmentItems><assignToReference>greeting</assignToReference><operator>Assign</operator>"
+    "<value><elementReference>name</elementReference></value></assignmentItems>"
+    "<assignmentItems><assignToReference>total</assignToReference><operator>Assign</operator>"
+    "<value><elementReference>count</elementReference></value></assignmentItems>"
+    "<assignmentItems><assignToReference>total</assignToReference><operator>Add</operator>"
+    "<value><elementReference>count</elementReference></value></assignmentItems></assignments>",
+)
+MAKE_ACCOUNT = flow_xml(
+    "Make Account",
+    start="Create_Account",
+    body=variable("accountName", "String", is_input=True)
+    + variable("accountId", "String", is_output=True)
+    + "<recordCreates><name>Create_Account</name><label>Create Account</label><locationX>0</locationX>"
+    "<locationY>0</locationY><assignRecordIdToReference>accountId</assignRecordIdToReference>"
+    "<inputAssignments><field>Name</field><value><elementReference>accountName</elementReference></value>"
+    "</inputAssignments><object>Account</object></recordCreates>",
+)
+WAIT_THEN_FLAG = flow_xml(
+    "Wait Then Flag",
+    start="Wait_A_Day",
+    body=variable("flag", "Boolean", is_output=True)
+    + "<waits><name>Wait_A_Day</name><label>Wait A Day</label><locationX>0</locationX><locationY>0</locationY>"
+    "<defaultConnectorLabel>Default</defaultConnectorLabel><waitEvents><name>A_Day</name>"
+    "<conditionLogic>and</conditionLogic><eventType>AlarmEvent</eventType><inputParameters><name>AlarmTime</name>"
+    "<value><elementReference>$Flow.InterviewStartTime</elementReference></value></inputParameters>"
+    "<inputParameters><name>TimeOffset</name><value><numberValue>1.0</numberValue></value></inputParameters>"
+    "<inputParameters><name>TimeOffsetUnit</name><value><stringValue>Days</stringValue></value></inputParameters>"
+    "<label>A Day</label></waitEvents></waits>",
+)
+SCREEN_FLOW = flow_xml(
+    "Ask Name",
+    process_type="Flow",
+    start="Ask",
+    body=variable("answer", "String", is_output=True)
+    + "<screens><name>Ask</name><label>Ask</label><locationX>0</locationX><locationY>0</locationY>"
+    "<allowBack>false</allowBack><allowFinish>true</allowFinish><allowPause>true</allowPause>"
+    "<fields><name>Your_Name</name><dataType>String</dataType><fieldText>Your name</fieldText>"
+    "<fieldType>InputField</fieldType><isRequired>false</isRequired></fields>"
+    "<showFooter>true</showFooter><showHeader>true</showHeader></screens>",
+)
+DRAFT_FLOW = flow_xml("Draft Only", status="Draft", body=variable("x", "String", is_input=True))
+RECORD_TRIGGERED = flow_xml(
+    "On Account Save",
+    start_extra="<object>Account</object><recordTriggerType>Create</recordTriggerType>"
+    "<triggerType>RecordAfterSave</triggerType>",
+)
+TEST_FLOWS = {
+    "Greet": GREET,
+    "Make_Account": MAKE_ACCOUNT,
+    "Wait_Then_Flag": WAIT_THEN_FLAG,
+    "Ask_Name": SCREEN_FLOW,
+    "Draft_Only": DRAFT_FLOW,
+    "On_Account_Save": RECORD_TRIGGERED,
+}
+INVOCABLE_ACTIVE = ["Greet", "Make_Account", "Wait_Then_Flag"]
+
+
+def write_flows(folder: Path, flows: dict[str, bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, xml in flows.items():
+        (folder / f"{name}.flow-meta.xml").write_bytes(xml)
+    return folder
+
+
+@pytest.fixture
+def make_flow() -> Callable[..., bytes]:
+    """flow_xml(label, body=..., start=..., process_type=..., status=..., description=...) -> bytes."""
+    return flow_xml
+
+
+@pytest.fixture
+def test_flows() -> dict[str, bytes]:
+    """ApiName -> XML of the flows the `org_state` org starts with."""
+    return dict(TEST_FLOWS)
+
+
+@pytest.fixture
+def invocable_active() -> list[str]:
+    """The test flows listed as actions (active, autolaunched, no trigger)."""
+    return list(INVOCABLE_ACTIVE)
+
+
+@pytest.fixture
+def flows_dir(tmp_path: Path) -> Path:
+    return write_flows(tmp_path / "flows", TEST_FLOWS)
+
+
+@pytest.fixture
+def org_state(flows_dir: Path) -> Iterator[Any]:
+    from salesforce_flow_mcp.localorg.state import OrgState
+
+    state = OrgState.create(":memory:", flows_dir)
+    yield state
+    state.close()
+
+
+@pytest.fixture
+def demo_org_state() -> Iterator[Any]:
+    from salesforce_flow_mcp.localorg.state import OrgState
+
+    state = OrgState.create()
+    yield state
+    state.close()
+
+
+def _client(state: Any, token: str | None) -> httpx2.AsyncClient:
+    from salesforce_flow_mcp.localorg.app import create_org_app
+    from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN
+
+    headers = {"Authorization": f"Bearer {token or DEMO_ACCESS_TOKEN}"}
+    transport = httpx2.ASGITransport(app=create_org_app(state))
+    return httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers)
+
+
+@pytest.fixture
+async def org_client(org_state: Any) -> AsyncIterator[httpx2.AsyncClient]:
+    """A client of an org over the test flows (TEST_FLOWS), authorised with the demo token."""
+    async with _client(org_state, None) as client:
+        yield client
+
+
+@pytest.fixture
+async def demo_org_client(demo_org_state: Any) -> AsyncIterator[httpx2.AsyncClient]:
+    """A client of an org over the shipped demo flows."""
+    async with _client(demo_org_state, None) as client:
+        yield client
+
+
+@pytest.fixture
+def client_for() -> Callable[..., httpx2.AsyncClient]:
+    """Build a client for any OrgState (and token): `async with client_for(state) as client: ...`."""
+    return _client
