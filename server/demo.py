@@ -17,7 +17,9 @@ from mcp import Client, StdioServerParameters
 
 # Demo flows shipped with the embedded org (server/localorg/demo_flows).
 INVOCABLE_FLOW = "Quote_Discount_Calculator"
-SCREEN_FLOW = "Customer_Onboarding_Screens"
+# An autolaunched flow with a Wait: it pauses, so its interview can be read and deleted (real orgs start only
+# autolaunched flows over REST; screen flows need a person).
+PAUSING_FLOW = "Schedule_Follow_Up"
 
 Args = dict[str, Any]
 
@@ -39,15 +41,23 @@ STEPS: tuple[Step, ...] = (
         lambda _: {
             "flowApiName": INVOCABLE_FLOW,
             "inputs": [
-                {"customerName": "Acme Corp", "listPrice": 1200, "quantity": 3, "isPartner": True},
-                {"customerName": "Globex", "listPrice": 80, "quantity": 1, "isPartner": False},
+                {
+                    "quoteName": "Q-1001",
+                    "quantity": 10,
+                    "unitPrice": 25,
+                    "isPreferredCustomer": True,
+                    "validUntil": "2026-12-31",
+                    "productCodes": ["BIKE-1", "HELMET-2"],
+                    "account": {"attributes": {"type": "Account"}, "Name": "Acme Corp"},
+                },
+                {"quoteName": "Q-1002", "quantity": 120, "unitPrice": 4.5, "isPreferredCustomer": False},
             ],
         },
     ),
     Step(
-        f"Start the screen flow {SCREEN_FLOW}: it pauses at its first screen",
+        f"Start {PAUSING_FLOW}: it pauses at its Wait element",
         "create_flow_interview",
-        lambda _: {"FlowDefinitionView": {"ApiName": SCREEN_FLOW}, "inputs": [{"name": "customerName", "value": "Acme"}]},
+        lambda _: {"FlowDefinitionView": {"ApiName": PAUSING_FLOW}, "inputs": [{"name": "subject", "value": "Call Acme"}]},
     ),
     Step("Read the paused interview", "get_flow_interview", lambda seen: {"interviewId": seen["create_flow_interview"]["id"]}),
     Step(
@@ -85,7 +95,12 @@ async def run_demo(dialect: str = "salesforce", out: Any = None) -> int:
             print(f"    {tool.name:<34} {kind:<13} {tool.title or ''}", file=out)
         seen: Args = {}
         for number, step in enumerate(STEPS, start=1):
-            arguments = step.arguments(seen)
+            try:
+                arguments = step.arguments(seen)
+            except KeyError as missing:
+                print(f"\n== {number}. {step.say}\n  (skipped: needs the result of {missing})", file=out)
+                failures += 1
+                continue
             print(f"\n== {number}. {step.say}\n  -> {step.tool} {json.dumps(arguments)}", file=out)
             result = await client.call_tool(step.tool, arguments)
             if result.is_error:

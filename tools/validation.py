@@ -57,6 +57,10 @@ def _describe(error: ValidationError) -> str:
     where = "/".join(str(part) for part in error.absolute_path)
     if error.validator == "pattern" and isinstance(error.instance, str):
         return f"{where or 'value'} {error.instance!r} has the wrong format ({error.schema.get('description', '')})"
+    alternatives = error.schema.get("anyOf") if error.validator == "anyOf" else None
+    if alternatives and all(set(alt) == {"required"} for alt in alternatives):
+        names = ", ".join(name for alt in alternatives for name in alt["required"])
+        return f"give at least one of {names}"
     if error.validator == "additionalProperties":
         return f"{error.message} (allowed: {', '.join(sorted(error.schema.get('properties', {})))})"
     return f"{where}: {error.message}" if where else error.message

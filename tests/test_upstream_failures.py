@@ -1,0 +1,87 @@
+"""What the org does wrong reaches the agent as a clear tool error; GETs retry where safe, POSTs never."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from salesforce_flow_mcp.app import build_server
+from salesforce_flow_mcp.connect import DemoCredentials
+from salesforce_flow_mcp.salesforce.client import SalesforceClient
+from salesforce_flow_mcp.tools.catalogue import Catalogue
+from tests.support import FAST_RETRY, Stack, org_stack
+
+pytestmark = pytest.mark.anyio
+
+
+def text_of(result: Any) -> str:
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+async def usage(stack: Stack) -> int:
+    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
+
+
+async def test_upstream_500_is_reported_with_salesforce_code_and_not_retried() -> None:
+    async with org_stack() as stack:
+        body = '[{"message":"An unexpected error occurred.","errorCode":"UNKNOWN_EXCEPTION"}]'
+        await stack.hook("/__org/fail", {"status": 500, "count": 1, "body": body, "contentType": "application/json"})
+        before = await usage(stack)
+        result = await stack.call("list_invocable_flows")
+        assert result.is_error
+        assert "UNKNOWN_EXCEPTION: An unexpected error occurred." in text_of(result) and "HTTP 500" in text_of(result)
+        assert await usage(stack) == before + 1, "a 500 is not retried"
+        assert not (await stack.call("list_invocable_flows")).is_error
+
+
+async def test_non_json_error_body() -> None:
+    async with org_stack() as stack:
+        page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        await stack.hook("/__org/fail", {"status": 502, "count": 1, "body": page, "contentType": "text/html"})
+        result = await stack.call("get_invocable_flow_metadata", {"flowApiName": "Route_Support_Case"})
+        assert result.is_error
+        assert "HTTP 502" in text_of(result) and "non-JSON" in text_of(result) and "502 Bad Gateway" in text_of(result)
+        assert not (await stack.call("get_invocable_flow_metadata", {"flowApiName": "Route_Support_Case"})).is_error
+
+
+async def test_a_get_retries_a_503_and_succeeds() -> None:
+    async with org_stack() as stack:
+        await stack.hook("/__org/fail", {"status": 503, "count": 1, "body": "Server busy", "contentType": "text/plain"})
+        before = await usage(stack)
+        result = await stack.call("list_invocable_flows")
+        assert not result.is_error, text_of(result)
+        assert await usage(stack) == before + 2, "one 503, then the retry"
+
+
+async def test_a_post_is_never_retried_so_a_flow_cannot_run_twice() -> None:
+    async with org_stack() as stack:
+        await stack.hook("/__org/fail", {"status": 503, "count": 1, "body": "Server busy", "contentType": "text/plain"})
+        before = await usage(stack)
+        arguments = {"flowApiName": "Create_Contact", "inputs": [{"lastName": "Once"}]}
+        result = await stack.call("invoke_flow", arguments)
+        assert result.is_error and "HTTP 503" in text_of(result)
+        assert await usage(stack) == before + 1, "the POST went out once"
+        again = await stack.call("invoke_flow", arguments)
+        assert not again.is_error, text_of(again)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_an_unreachable_org_is_a_tool_error_and_the_server_keeps_serving() -> None:
+    credentials = DemoCredentials("token", instance_url=f"http://127.0.0.1:{closed_port()}")
+    salesforce = SalesforceClient(credentials, retry=FAST_RETRY)
+    async with Client(build_server(Catalogue(salesforce)), mode="legacy") as client:
+        for _ in range(2):
+            result = await client.call_tool("list_invocable_flows", {})
+            assert result.is_error
+            assert "could not reach Salesforce at http://127.0.0.1:" in text_of(result)
+            assert "CONNECTION_ERROR" in text_of(result)
+        assert len((await client.list_tools()).tools) == 10
+    await salesforce.aclose()
