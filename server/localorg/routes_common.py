@@ -71,7 +71,7 @@ async def read_json(request: Request) -> Any:
     if not body.strip():
         raise SalesforceError(400, "JSON_PARSER_ERROR", "No content to map due to end-of-input")
     try:
-        return json.loads(body)
+        return json.loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is not UTF-8 encoded JSON") from None
     except json.JSONDecodeError as exc:
