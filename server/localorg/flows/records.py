@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -76,6 +76,12 @@ STANDARD_OBJECTS: dict[str, tuple[str, tuple[str, ...]]] = {
 _OWNED = frozenset({"Account", "Contact", "Lead", "Opportunity", "Case", "Task", "Event", "Campaign", "Contract"})
 # Written by the org itself; a create or update that sets them is refused as Salesforce refuses it.
 AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp", "IsDeleted")
+# Fields Salesforce computes from others (read-only formula-like fields flows filter on).
+_CLOSED_CASE_STATUSES = frozenset({"closed"})
+DERIVED_FIELDS: dict[str, dict[str, Callable[[Mapping[str, Any]], Any]]] = {
+    "Case": {"IsClosed": lambda r: str(r.get("Status") or "").lower() in _CLOSED_CASE_STATUSES},
+    "EntityMilestone": {"IsCompleted": lambda r: r.get("CompletionDate") is not None},
+}
 _FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _OBJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -164,6 +170,7 @@ class RecordStore:
             record["OwnerId"] = self._admin_or_self(record_id)
         if name in ("Contact", "Lead", "User") and "Name" not in record:
             record["Name"] = " ".join(str(p) for p in (record.get("FirstName"), record.get("LastName")) if p)
+        _derive(name, record)
         self._conn.execute(
             "INSERT INTO sobject_records (id, sobject, seq, fields) VALUES (?, ?, ?, ?)",
             (record_id, name, seq, json.dumps(record)),
@@ -187,6 +194,7 @@ class RecordStore:
         now = format_datetime(dt.datetime.now(dt.UTC))
         current["LastModifiedDate"] = now
         current["SystemModstamp"] = now
+        _derive(name, current)
         self._conn.execute("UPDATE sobject_records SET fields = ? WHERE id = ?", (json.dumps(current), current["Id"]))
         self._commit()
 
@@ -372,6 +380,11 @@ class RecordStore:
         missing = [f for f in required if _blank(next((v for k, v in record.items() if k.lower() == f.lower()), None))]
         if missing:
             raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+
+
+def _derive(name: str, record: dict[str, Any]) -> None:
+    for field_name, compute in DERIVED_FIELDS.get(name, {}).items():
+        record[field_name] = compute(record)
 
 
 def _blank(value: Any) -> bool:

@@ -1,0 +1,683 @@
+"""Run the real flows of /work/shared/flows-corpus on the embedded engine.
+
+Each test seeds the record store with what the flow looks up, runs it with chosen inputs, and checks the outputs a
+person computes by reading the flow (the comment above each expectation says why). Flows that call Apex or other
+external actions run with stubs registered in the ActionRegistry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from salesforce_flow_mcp.localorg.flows.actions import ActionRegistry
+from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome
+from salesforce_flow_mcp.localorg.flows.loader import load_flow_dir
+from salesforce_flow_mcp.localorg.flows.model import Flow
+from salesforce_flow_mcp.localorg.flows.records import RecordStore
+
+CORPUS = Path("/work/shared/flows-corpus")
+if not CORPUS.is_dir():  # CI lays shared/ beside the clone
+    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "flows-corpus"
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared flows corpus is not available")
+
+FIXED_NOW = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, Flow]:
+    return {flow.api_name: flow for flow in load_flow_dir(CORPUS)}
+
+
+@pytest.fixture
+def store() -> Iterator[RecordStore]:
+    conn = sqlite3.connect(":memory:")
+    yield RecordStore(conn)
+    conn.close()
+
+
+@pytest.fixture
+def actions() -> ActionRegistry:
+    return ActionRegistry()
+
+
+@pytest.fixture
+def run(corpus: dict[str, Flow], store: RecordStore, actions: ActionRegistry) -> Callable[..., InterviewOutcome]:
+    engine = FlowEngine(store, corpus.get, actions, base_url="http://127.0.0.1:8765")
+
+    def _run(name: str, inputs: dict[str, Any] | None = None, **kwargs: Any) -> InterviewOutcome:
+        return engine.run(corpus[name], inputs or {}, **kwargs)
+
+    return _run
+
+
+@pytest.fixture
+def run_fixed_clock(corpus: dict[str, Flow], store: RecordStore) -> Callable[..., InterviewOutcome]:
+    engine = FlowEngine(store, corpus.get, clock=lambda: FIXED_NOW)
+    return lambda name, inputs=None: engine.run(corpus[name], inputs or {})
+
+
+def finished(outcome: InterviewOutcome) -> dict[str, Any]:
+    assert outcome.status == "Finished", (outcome.error_code, outcome.error_message)
+    return outcome.outputs
+
+
+# ---- trailheadapps/agent-script-recipes ---------------------------------------------------------------------------
+
+
+def test_add_to_cart_creates_a_cart_then_reuses_it(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    # No cart with Status New exists: the flow creates one (total 0), adds the item and raises the total by its price.
+    assert finished(run("AddToCart", {"item_name": "Bell", "price": 10.5})) == {"success": True, "new_total": 10.5}
+    # The second call finds that cart (Status New) and adds 2.00 to its 10.50.
+    assert finished(run("AddToCart", {"item_name": "Light", "price": 2})) == {"success": True, "new_total": 12.5}
+    carts = store.rows("ASR_Shopping_Cart__c")
+    assert [(c["Status__c"], c["Total_Amount__c"]) for c in carts] == [("New", 12.5)]
+    items = store.rows("ASR_Cart_Item__c")
+    assert [(i["Price__c"], i["Shopping_Cart__c"]) for i in items] == [(10.5, carts[0]["Id"]), (2, carts[0]["Id"])]
+
+
+def test_get_recommendations_loops_over_matching_products(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    store.insert("ASR_Product__c", {"Name": "Trail Bike", "Price__c": 499.99})
+    store.insert("ASR_Product__c", {"Name": "Road Bike", "Price__c": 899.5})
+    store.insert("ASR_Product__c", {"Name": "Helmet", "Price__c": 59})
+    # Price <= 600 AND Name contains "bike" (SOQL-like, case-insensitive): only the Trail Bike.
+    assert finished(run("GetRecommendations", {"budget": 600, "product_name": "bike"})) == {
+        "recommendations": ["Trail Bike"]
+    }
+    # Nothing under 10: the lookup finds nothing, the loop never adds, the collection stays null.
+    assert finished(run("GetRecommendations", {"budget": 10, "product_name": "Bike"})) == {"recommendations": None}
+
+
+def test_generate_report_logs_and_builds_a_url(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    inputs = {
+        "start_date": "2024-01-01",
+        "end_date": "2024-01-31",
+        "format": "PDF",
+        "include_charts": True,
+        "options": "landscape",
+        "report_type": "Sales",
+        "user_id": "0055g0000000001AAA",
+    }
+    outputs = finished(run("GenerateReport", inputs))
+    (log,) = store.rows("ASR_Report_Log__c")
+    assert log["Start_Date__c"] == "2024-01-01" and log["Include_Charts__c"] is True
+    # LEFT($Api.Partner_Server_URL_470, FIND('/services', ...)) is the org's base URL with its slash, then the log Id.
+    assert outputs["report_url"] == f"http://127.0.0.1:8765/{log['Id']}"
+    assert outputs["success"] is True
+    # The in/out variables come back as they went in.
+    assert {k: outputs[k] for k in inputs} == inputs
+
+
+def test_get_product_info(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    store.insert(
+        "ASR_Product__c", {"Name": "Road Bike", "Price__c": 899.5, "Description__c": "Fast", "In_Stock__c": False}
+    )
+    assert finished(run("GetProductInfo", {"product_name": "Road Bike"})) == {
+        "product_details": "Fast",
+        "price": 899.5,
+        "in_stock": False,
+    }
+    # No product: Get_Product stays null and every field read from it is null.
+    assert finished(run("GetProductInfo", {"product_name": "Unicycle"})) == {
+        "product_details": None,
+        "price": None,
+        "in_stock": None,
+    }
+
+
+def test_assess_churn_risk_is_a_fixed_mock(run: Callable[..., InterviewOutcome]) -> None:
+    inputs = {"account": {"attributes": {"type": "Account"}, "Name": "Acme"}, "support_tickets": [], "orders": []}
+    # One assignment: risk_score 85 (scale 2 -> 85.0) and one risk factor added to the collection.
+    assert finished(run("AssessChurnRisk", inputs)) == {"risk_score": 85.0, "risk_factors": ["High ticket volume"]}
+
+
+def test_search_knowledge_base_by_issue_type(run: Callable[..., InterviewOutcome]) -> None:
+    technical = finished(run("SearchKnowledgeBase", {"issue_type": "technical", "keywords": "password"}))
+    assert technical["articles"] == ["Article 1: How to Reset Password"]
+    assert technical["top_article"].startswith("How to Reset Password: Go to Settings > Security")
+    # Any other issue type takes the default path, which sets an empty top_article and no articles.
+    assert finished(run("SearchKnowledgeBase", {"issue_type": "billing"})) == {"articles": None, "top_article": ""}
+
+
+def test_save_tasks_updates_each_task(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    first = store.insert("ASR_Task__c", {"Name": "Write", "Done__c": False})
+    second = store.insert("ASR_Task__c", {"Name": "Ship", "Done__c": False})
+    tasks = [
+        {"attributes": {"type": "ASR_Task__c"}, "Id": first, "Done__c": True},
+        {"attributes": {"type": "ASR_Task__c"}, "Id": second, "Done__c": True},
+    ]
+    # The loop updates every task, then AssignCount counts the input collection.
+    assert finished(run("SaveTasks", {"tasks": tasks})) == {"success": True, "task_count": 2}
+    assert [t["Done__c"] for t in store.rows("ASR_Task__c")] == [True, True]
+
+
+def test_delete_ticket(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    keep = store.insert("Case", {"Subject": "Keep me"})
+    ticket = store.insert("Case", {"Subject": "Delete me"})
+    assert finished(run("DeleteTicket", {"ticket_id": ticket})) == {"success": True}
+    assert [c["Id"] for c in store.rows("Case")] == [keep]
+
+
+def test_award_loyalty_points(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    store.insert("ASR_Payment_Transaction__c", {"Transaction_ID__c": "T-1", "Amount__c": 12.34})
+    # PointsCalc = amount * 10 = 123.4, a Number formula with scale 0 -> 123.
+    assert finished(run("AwardLoyaltyPoints", {"amount": 12.34, "transaction_id": "T-1"})) == {"points": 123}
+    assert store.rows("ASR_Payment_Transaction__c")[0]["Loyalty_Points_Awarded__c"] == 123
+
+
+def test_get_account_balance(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    store.insert("ASR_Financial_Account__c", {"Account_Number__c": "ACC-1", "Balance__c": 1500.25})
+    assert finished(run("GetAccountBalance", {"account_number": "ACC-1"})) == {
+        "balance": 1500.25,
+        "account_valid": True,
+    }
+    # Not found: assignNullValuesIfNoRecordsFound sets balance to null, so the decision takes "Not Found".
+    assert finished(run("GetAccountBalance", {"account_number": "ACC-9"})) == {"balance": None, "account_valid": False}
+
+
+def test_execute_transfer_logs_the_transfer(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    source = store.insert("ASR_Financial_Account__c", {"Account_Number__c": "A", "Balance__c": 500})
+    target = store.insert("ASR_Financial_Account__c", {"Account_Number__c": "B", "Balance__c": 20})
+    outputs = finished(run("ExecuteTransfer", {"from_account": "A", "to_account": "B", "amount": 100}))
+    (log,) = store.rows("ASR_Transaction_Log__c")
+    assert outputs == {"success": True, "transaction_id": log["Id"]}
+    assert (log["From_Account__c"], log["To_Account__c"], log["Amount__c"], log["Status__c"]) == (
+        source,
+        target,
+        100,
+        "Success",
+    )
+    # The flow writes each balance back unchanged (it is a mock): 500 and 20 stay.
+    assert [a["Balance__c"] for a in store.rows("ASR_Financial_Account__c")] == [500, 20]
+
+
+def test_get_current_timestamp(run_fixed_clock: Callable[..., InterviewOutcome]) -> None:
+    # The text literal {!$Flow.CurrentDateTime} is filled with the interview's clock, printed as TEXT() prints it.
+    assert finished(run_fixed_clock("GetCurrentTimestamp")) == {"current_timestamp": "2024-05-01 12:34:56Z"}
+
+
+def test_create_booking_by_hotel_name(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    hotel = store.insert("ASR_Hotel__c", {"Name": "Grand Hotel"})
+    outputs = finished(
+        run("CreateBooking", {"check_in": "2024-06-01", "check_out": "2024-06-03", "hotel_name": "Grand Hotel"})
+    )
+    (booking,) = store.rows("ASR_Hotel_Booking__c")
+    assert outputs == {"booking_id": booking["Id"], "success": True}
+    # DATEVALUE turns the text inputs into dates; the hotel comes from Get_Hotel.Id.
+    assert (booking["Check_In__c"], booking["Check_Out__c"], booking["Hotel__c"]) == ("2024-06-01", "2024-06-03", hotel)
+
+
+def test_process_payment_makes_a_transaction_id_from_the_guid(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    outcome = run("ProcessPayment", {"amount": 5, "method": "card"})
+    # MockTxnId = "TXN-" & LEFT($Flow.InterviewGuid, 15).
+    assert finished(outcome) == {"transaction_id": "TXN-" + outcome.guid[:15], "success": True}
+    (txn,) = store.rows("ASR_Payment_Transaction__c")
+    assert (txn["Transaction_ID__c"], txn["Status__c"], txn["Amount__c"]) == ("TXN-" + outcome.guid[:15], "Pending", 5)
+
+
+# ---- trailheadapps/coral-cloud ------------------------------------------------------------------------------------
+
+
+def test_issue_bulk_resort_credits(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    ada = store.insert("Contact", {"LastName": "Lovelace"})
+    alan = store.insert("Contact", {"LastName": "Turing"})
+    contacts = [{"attributes": {"type": "Contact"}, "Id": ada}, {"attributes": {"type": "Contact"}, "Id": alan}]
+    # One Credit__c per contact (the loop adds a copy of creditRecord each time), then the text template.
+    assert finished(run("Issue_Bulk_Resort_Credits", {"amount": 50, "contactRecords": contacts})) == {
+        "message": "Issued $50 resort credit to 2 customers."
+    }
+    assert [(c["Contact__c"], c["Amount__c"]) for c in store.rows("Credit__c")] == [(ada, 50), (alan, 50)]
+
+
+def test_send_verification_code_to_a_user_with_a_stub(
+    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
+) -> None:
+    actions.register(
+        "generateVerificationCode", lambda inputs: {"verificationCode": "424242", "authenticationKey": "k1"}
+    )
+    outputs = finished(run("Send_Verification_Code", {"customerToVerify": "admin@embedded-org.localhost"}))
+    # GetUser finds the org's admin by Username, so the code goes to the user's email; customerType is "User".
+    assert outputs["verificationCode"] == "424242"
+    assert outputs["authenticationKey"] == "k1"
+    assert outputs["customerId"] == store.admin_user_id
+    assert outputs["customerType"] == "User"
+    assert outputs["verificationMessage"].startswith("If you have provided a valid email or username")
+
+
+def test_send_verification_code_to_a_contact_with_the_built_in_action(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    contact = store.insert("Contact", {"LastName": "Guest", "Email": "guest@example.com"})
+    outputs = finished(run("Send_Verification_Code", {"customerToVerify": "guest@example.com"}))
+    # No user has that username; GetContactByEmail finds the contact.
+    assert (outputs["customerId"], outputs["customerType"]) == (contact, "Contact")
+    assert re.fullmatch(r"\d{6}", outputs["verificationCode"])
+    # Nobody with that email or username: only SetVerificationMessage runs, so nothing else is set.
+    unknown = finished(run("Send_Verification_Code", {"customerToVerify": "nobody@example.com"}))
+    assert (unknown["verificationCode"], unknown["customerId"], unknown["customerType"]) == (None, None, None)
+    assert unknown["verificationMessage"].startswith("If you have provided a valid email or username")
+
+
+def test_get_sessions_filters_by_date_experience_and_slots(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    wanted = store.insert(
+        "Session__c",
+        {"Date__c": "2024-07-01", "Experience__c": "EXP-1", "Available_Slots__c": 5, "Start_Time__c": "09:00:00.000Z"},
+    )
+    store.insert("Session__c", {"Date__c": "2024-07-01", "Experience__c": "EXP-1", "Available_Slots__c": 0})
+    store.insert("Session__c", {"Date__c": "2024-07-02", "Experience__c": "EXP-1", "Available_Slots__c": 3})
+    outputs = finished(run("Get_Sessions", {"experienceId": "EXP-1", "startDate": "2024-07-01"}))
+    # Only the queried fields come back, with the record's attributes.
+    assert outputs == {
+        "sessions": [
+            {
+                "attributes": {"type": "Session__c"},
+                "Id": wanted,
+                "Start_Time__c": "09:00:00.000Z",
+                "End_Time__c": None,
+                "Available_Slots__c": 5,
+            }
+        ]
+    }
+
+
+def test_create_booking_returns_the_created_record(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    contact = store.insert("Contact", {"LastName": "Guest"})
+    session = store.insert("Session__c", {"Date__c": "2024-07-01"})
+    outputs = finished(run("Create_Booking", {"contactId": contact, "numberOfGuests": 2, "sessionId": session}))
+    (booking,) = store.rows("Booking__c")
+    assert (booking["Contact__c"], booking["Number_of_Guests__c"], booking["Session__c"]) == (contact, 2, session)
+    # Get_Booking_Record re-reads it with three queried fields; the flow returns that record.
+    assert outputs == {
+        "createdBooking": {
+            "attributes": {"type": "Booking__c"},
+            "Id": booking["Id"],
+            "Experience_Name__c": None,
+            "Date__c": None,
+        }
+    }
+
+
+# ---- trailheadapps/ebikes-lwc, dreamhouse, easy-spaces, ecars -----------------------------------------------------
+
+
+def test_account_health_check_with_apex_stubs(run: Callable[..., InterviewOutcome], actions: ActionRegistry) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def activity(inputs: dict[str, Any]) -> dict[str, Any]:
+        seen.append(inputs)
+        return {"score": 24.5, "details": "12 activities"}
+
+    actions.register("apex:ActivityEngagementScore", activity)
+    actions.register("apex:OpportunityHealthScore", lambda inputs: {"score": 20, "details": "2 open deals"})
+    actions.register("SupportSignalsScore", lambda inputs: {"score": 30.25, "details": "1 open case"})
+    outputs = finished(run("Account_Health_Check_Calculator", {"AccountId": "0015g0000000001AAA"}))
+    assert seen == [{"accountId": "0015g0000000001AAA"}]
+    # FinalHealthScore starts null; three Add assignments give 24.5 + 20 + 30.25.
+    assert outputs["FinalHealthScore"] == 74.75
+    # The rich-text template fills each score (scale 2 variables) and detail.
+    details = outputs["ScoreDetails"]
+    assert details.startswith("<p>FINAL HEALTH SCORE: 74.75 / 100</p>")
+    assert "ACTIVITY &amp; ENGAGEMENT: 24.5 / 30 (30%)</p><p>12 activities</p>" in details
+    assert "SUPPORT SIGNALS: 30.25 / 40 (40%)</p><p>1 open case</p>" in details
+
+
+def test_account_health_check_without_stubs_names_the_missing_action(run: Callable[..., InterviewOutcome]) -> None:
+    outcome = run("Account_Health_Check_Calculator", {"AccountId": "001"})
+    assert outcome.status == "Error"
+    assert outcome.error_code == "UNKNOWN_EXCEPTION"
+    assert outcome.current_element == "Calculate_Activity_Engagement_Score"
+    assert "Action 'apex:ActivityEngagementScore' is not available in the embedded org" in str(outcome.error_message)
+    assert "ActionRegistry.register('apex:ActivityEngagementScore'" in str(outcome.error_message)
+
+
+def test_slack_channel_flow_runs_on_a_record_with_stubs(
+    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
+) -> None:
+    calls: dict[str, dict[str, Any]] = {}
+    actions.register("slackCreateChannel", lambda i: calls.setdefault("create", i) and {"slackChannelId": "C42"})
+    actions.register("slackInviteUsersToChannel", lambda i: calls.setdefault("invite", i) and {})
+    account = store.insert("Account", {"Name": "Big Wheel Bikes"})
+    order = {"Name": "O-0001", "Account__c": account, "Delivery_Truck_Driver__c": "005A", "Account_Manager__c": "005C"}
+    finished(run("Create_Slack_Channel_For_Reseller_Order_Collaboration", record=order))
+    # ChannelName = SUBSTITUTE(LOWER(Account__r.Name), ' ', '-') & '-order-' + LOWER(Name), Account__r followed by Id.
+    assert calls["create"]["slackChannelName"] == "big-wheel-bikes-order-o-0001"
+    assert calls["create"]["userIdForToken"] == store.admin_user_id
+    # Three Add assignments; the Quality Specialist is empty, and adding a null adds nothing.
+    assert calls["invite"]["userIdsToInvite"] == ["005A", "005C"]
+    assert calls["invite"]["slackChannelId"] == "C42"
+
+
+def test_screen_flows_pause_at_their_first_screen(run: Callable[..., InterviewOutcome]) -> None:
+    outcome = run("Create_property")
+    assert (outcome.status, outcome.current_element, outcome.pause_label) == ("Paused", "new_property", "New Property")
+    outcome = run("createReservation", {"varRecordId": "003A", "varSobjectType": "Contact", "varState": "CA"})
+    assert (outcome.status, outcome.current_element, outcome.pause_label) == (
+        "Paused",
+        "CustomerDetails",
+        "Customer Details",
+    )
+    # varResLength has a default of 0; the other outputs are unset while the interview waits for a person.
+    assert outcome.outputs == {
+        "varMarket": None,
+        "varNoOfGuests": None,
+        "varReservationId": None,
+        "varResLength": 0,
+        "varStartDate": None,
+    }
+
+
+def test_duplicate_email_custom_error(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    store.insert("Contact", {"LastName": "First", "Email": "dup@example.com"})
+    outcome = run("Duplicate_Email", record={"LastName": "Second", "Email": "dup@example.com"})
+    assert outcome.status == "Error"
+    assert outcome.error_code == "FIELD_CUSTOM_VALIDATION_EXCEPTION"
+    assert outcome.error_message == "This email is already available with a different contact"
+    assert finished(run("Duplicate_Email", record={"LastName": "Third", "Email": "new@example.com"})) == {}
+
+
+def test_populate_vehicle_range_runs_before_save(run: Callable[..., InterviewOutcome]) -> None:
+    outcome = run("Populate_Vehicle_Range", record={"Price__c": 15000})
+    assert outcome.status == "Finished"
+    # Decision -> Medium_Range -> one assignment: start, decision and assignment are the elements run.
+    assert outcome.elements_executed == 2
+
+
+# ---- SalesforceLabs/FlowAutomationForIncidentManagement -----------------------------------------------------------
+
+
+def _incident(store: RecordStore) -> dict[str, str]:
+    ids: dict[str, str] = {"incident": store.insert("Incident", {"Subject": "Checkout down", "Status": "New"})}
+    ids["account1"] = store.insert("Account", {"Name": "Acme"})
+    ids["account2"] = store.insert("Account", {"Name": "Globex"})
+    ids["contact1"] = store.insert("Contact", {"LastName": "Ada", "AccountId": ids["account1"]})
+    ids["contact2"] = store.insert("Contact", {"LastName": "Alan", "AccountId": ids["account2"]})
+    ids["case1"] = store.insert(
+        "Case", {"Subject": "Can't pay", "AccountId": ids["account1"], "ContactId": ids["contact1"]}
+    )
+    ids["asset1"] = store.insert("Asset", {"Name": "POS", "AccountId": ids["account2"], "ContactId": ids["contact2"]})
+    store.insert("CaseRelatedIssue", {"CaseId": ids["case1"], "RelatedIssueId": ids["incident"]})
+    store.insert("IncidentRelatedItem", {"IncidentId": ids["incident"], "AssetId": ids["asset1"]})
+    return ids
+
+
+def test_filter_existing_incident_related_items(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    ids = _incident(store)
+    other_case = store.insert("Case", {"Subject": "Other"})
+    inputs = {
+        "incidentId": ids["incident"],
+        "caseIds": [ids["case1"], other_case],
+        "assetIds": [ids["asset1"], "02i5g0000000999AAA"],
+    }
+    # case1 and asset1 are already related to the incident, so RemoveAll takes them out of the collections.
+    assert finished(run("AIM_FilterExistingIncidentRelatedItems", inputs)) == {
+        "caseIds": [other_case],
+        "assetIds": ["02i5g0000000999AAA"],
+    }
+
+
+def test_retrieve_impacted_accounts_and_contacts(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    ids = _incident(store)
+    outputs = finished(run("Retrieve_Impacted_Accounts_and_Contacts_Flow", {"IncidentId": ids["incident"]}))
+    # Cases and assets of the incident lead (through Case.AccountId / Asset.AccountId) to both accounts and contacts.
+    assert [a["Id"] for a in outputs["AccountList"]] == [ids["account1"], ids["account2"]]
+    assert [a["Name"] for a in outputs["AccountList"]] == ["Acme", "Globex"]
+    assert [c["Id"] for c in outputs["ContactList"]] == [ids["contact1"], ids["contact2"]]
+    assert all(c["attributes"] == {"type": "Contact"} for c in outputs["ContactList"])
+    # A null IncidentId ends the flow at once.
+    assert finished(run("Retrieve_Impacted_Accounts_and_Contacts_Flow", {})) == {
+        "AccountList": None,
+        "ContactList": None,
+    }
+
+
+def test_update_milestone_marks_it_complete(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    incident = store.insert("Incident", {"Subject": "Checkout down"})
+    store.insert("EntityMilestone", {"Name": "First Response", "ParentEntityId": incident, "IsCompleted": False})
+    # markComplete defaults to false: the milestone is only read.
+    outputs = finished(run("AIM_UpdateMilestone", {"incidentId": incident, "milestoneName": "First Response"}))
+    assert outputs["isMilestoneCompleted"] is False
+    assert outputs["milestoneRecord"]["CompletionDate"] is None
+    # markComplete: CompletionDate = $Flow.InterviewStartTime, saved; the refreshed record is completed.
+    outputs = finished(
+        run("AIM_UpdateMilestone", {"incidentId": incident, "milestoneName": "First Response", "markComplete": True})
+    )
+    assert outputs["isMilestoneCompleted"] is True
+    assert outputs["milestoneRecord"]["IsCompleted"] is True
+    assert outputs["milestoneRecord"]["CompletionDate"].endswith("+0000")
+    # No milestone of that name: "Nothing Found" sets false and the record stays null.
+    assert finished(run("AIM_UpdateMilestone", {"incidentId": incident, "milestoneName": "Nope"})) == {
+        "isMilestoneCompleted": False,
+        "milestoneRecord": None,
+    }
+
+
+def test_stage_flow_first_response_pauses_at_its_first_screen(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    ids = _incident(store)
+    # The lookups and the Retrieve_Impacted_Accounts_and_Contacts_Flow subflow run, then the info screen waits.
+    outcome = run("AIM_Stage_Flow_First_Response", {"incidentId": ids["incident"]})
+    assert (outcome.status, outcome.current_element, outcome.pause_label) == (
+        "Paused",
+        "Display_Incident_Info",
+        "Display Incident Info",
+    )
+    # Without an incident it goes straight to the error screen.
+    outcome = run("AIM_Stage_Flow_First_Response", {})
+    assert (outcome.status, outcome.current_element) == ("Paused", "Error_Screen")
+
+
+def _extract_strings(inputs: dict[str, Any]) -> dict[str, Any]:
+    values = [record.get(inputs["fieldName"]) for record in inputs["collection"] or []]
+    if inputs.get("shouldRemoveDuplicates"):
+        values = list(dict.fromkeys(values))
+    return {"values": values}
+
+
+def test_incident_detector_creates_an_incident_over_the_threshold(
+    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
+) -> None:
+    actions.register("apex:AIMExtractStringsFromRecordsAction", _extract_strings)
+    actions.register(
+        "apex:AIMDedupStringCollectionsAction",
+        lambda inputs: {"filteredCollection": list(dict.fromkeys(inputs["collection"]))},
+    )
+    similar = [
+        store.insert("Case", {"Subject": f"Slow {n}", "Reason": "Performance", "Type": "Problem"}) for n in range(10)
+    ]
+    store.insert("Case", {"Subject": "Closed one", "Reason": "Performance", "Type": "Problem", "Status": "Closed"})
+    new_case = {"Id": similar[-1], "Subject": "Slow 9", "Reason": "Performance", "Type": "Problem"}
+    outputs = finished(run("AIM_IncidentDetector", record=new_case))
+    # Ten open similar cases reach the threshold of 10: an Incident is created and every case is linked to it.
+    (incident,) = store.rows("Incident")
+    assert outputs == {"incidentId": incident["Id"]}
+    assert incident["Subject"] == "Incident - Slow 9"
+    assert incident["Description"].startswith("Incident automatically created by the AIM detector.")
+    links = store.rows("CaseRelatedIssue")
+    assert sorted(link["CaseId"] for link in links) == sorted(similar)
+    assert {link["RelationshipType"] for link in links} == {"Similar"}
+
+
+def test_incident_detector_under_the_threshold_does_nothing(
+    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
+) -> None:
+    actions.register("apex:AIMExtractStringsFromRecordsAction", _extract_strings)
+    actions.register("apex:AIMDedupStringCollectionsAction", lambda i: {"filteredCollection": i["collection"]})
+    case = store.insert("Case", {"Subject": "Slow", "Reason": "Performance", "Type": "Problem"})
+    outputs = finished(run("AIM_IncidentDetector", record={"Id": case, "Reason": "Performance", "Type": "Problem"}))
+    assert outputs == {"incidentId": None}
+    assert store.rows("Incident") == []
+
+
+# ---- SalesforceLabs/Configurable-Self-Registration, alexed1, scanner, mitchspano -------------------------------------
+
+
+def test_platform_event_flow_creates_a_log(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    event = {"Component_Name__c": "selfRegister", "Log_Type__c": "Error", "Message__c": "boom"}
+    assert finished(run("Create_Error_Log_for_Experience_Cloud_Custom_Components", record=event)) == {}
+    (log,) = store.rows("Experience_Cloud_Log__c")
+    assert (log["Component_Name__c"], log["Log_Type__c"], log["Message__c"]) == ("selfRegister", "Error", "boom")
+
+
+def test_webhook2flow_passes_values_through_and_creates_contacts(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    contact = {"attributes": {"type": "Contact"}, "LastName": "Input"}
+    outputs = finished(run("Webhook2Flow_Deploy_Test", {"testContact": contact, "SuppliedName": "Ignored"}))
+    # testGenerateContactsParam defaults to false: nothing is created; in/out variables come back unchanged.
+    assert outputs == {"errorCollection": None, "testContact": contact, "webhookErrors": None}
+    assert store.rows("Contact") == []
+    inputs = {
+        "testGenerateContactsParam": True,
+        "SuppliedName": "Hopper",
+        "SuppliedEmail": "grace@example.com",
+        "Submission_Date_And_Time": "2024-05-01T09:30:00Z",
+        "contactList": [{"attributes": {"type": "Contact"}, "LastName": "Bulk"}],
+    }
+    finished(run("Webhook2Flow_Deploy_Test", inputs))
+    # NewContact (LastName from SuppliedName) then the contactList; the read-only CreatedDate assignment is ignored.
+    assert [(c["LastName"], c.get("Email")) for c in store.rows("Contact")] == [
+        ("Hopper", "grace@example.com"),
+        ("Bulk", None),
+    ]
+
+
+def test_webhook2flow_fault_path_collects_the_error(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    # No SuppliedName: NewContact has no LastName, the create faults, Set_Error copies $Flow.FaultMessage.
+    outputs = finished(run("Webhook2Flow_Deploy_Test", {"testGenerateContactsParam": True}))
+    (error,) = outputs["errorCollection"]
+    assert error["attributes"] == {"type": "FlowExecutionErrorEvent"}
+    assert error["ErrorId"] == "CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY"
+    assert "REQUIRED_FIELD_MISSING: Required fields are missing: [LastName]" in error["ErrorMessage"]
+    assert store.rows("Contact") == []
+
+
+def test_wait_3_days_pauses(run: Callable[..., InterviewOutcome]) -> None:
+    outcome = run("Wait_3_Days")
+    assert (outcome.status, outcome.current_element, outcome.pause_label) == ("Paused", "Wait_3_Days", "Wait 3 Days")
+    assert outcome.outputs == {"WaitingPeriodElapsed": None}
+
+
+def test_generate_trigger_label(run: Callable[..., InterviewOutcome]) -> None:
+    # Object names starting with a vowel get "an".
+    assert finished(run("Generate_Trigger_Label", {"action": "created", "objectName": "Account"})) == {
+        "outputString": "When an Account is created"
+    }
+    assert finished(run("Generate_Trigger_Label", {"action": "updated", "objectName": "Contact"})) == {
+        "outputString": "When a Contact is updated"
+    }
+
+
+def test_schedule_recs_with_canned_outputs(
+    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry, tmp_path: Path
+) -> None:
+    first = store.insert("Account", {"Name": "With recs"})
+    second = store.insert("Account", {"Name": "Without recs"})
+    stubs = tmp_path / "stubs.json"
+    stubs.write_text(json.dumps({"apex:ExecuteNBAStrategy": [{"recCount": 2}, {"recCount": 0}]}))
+    actions.load_json(stubs)
+    outputs = finished(run("Schedule_Recs", {"recordId": first}))
+    # The first call finds 2 recommendations (insight true), the second none (false); both accounts are updated.
+    assert outputs == {
+        "ModifiedAccountList": [
+            {"attributes": {"type": "Account"}, "Id": first, "HasAvailableInsight__c": True},
+            {"attributes": {"type": "Account"}, "Id": second, "HasAvailableInsight__c": False},
+        ]
+    }
+    assert [a["HasAvailableInsight__c"] for a in store.rows("Account")] == [True, False]
+
+
+def test_copy_files_subflow(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    source = store.insert("Account", {"Name": "Source"})
+    target = store.insert("Account", {"Name": "Target"})
+    for doc in ("0695g0000000001AAA", "0695g0000000002AAA"):
+        store.insert("ContentDocumentLink", {"ContentDocumentId": doc, "LinkedEntityId": source, "ShareType": "V"})
+    outputs = finished(run("Utility_Copy_Files_Subflow", {"vSourceObjectId": source, "vTargetObjectId": target}))
+    assert outputs == {"vErrorMessage": None, "vIsError": False}
+    copies = [link for link in store.rows("ContentDocumentLink") if link["LinkedEntityId"] == target]
+    assert sorted(c["ContentDocumentId"] for c in copies) == ["0695g0000000001AAA", "0695g0000000002AAA"]
+    # A record without files: the "no source files" branch.
+    empty = store.insert("Account", {"Name": "No files"})
+    assert finished(run("Utility_Copy_Files_Subflow", {"vSourceObjectId": empty, "vTargetObjectId": source})) == {
+        "vErrorMessage": "There are no files attached to the Source record",
+        "vIsError": True,
+    }
+    assert finished(run("Utility_Copy_Files_Subflow", {"vSourceObjectId": source})) == {
+        "vErrorMessage": "Either or both of the Source or Target record ids are blank.",
+        "vIsError": True,
+    }
+
+
+def test_soql_query_in_a_loop(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    store.insert("Account", {"Name": "Unclassified", "Industry": "None"})
+    accounts = [{"attributes": {"type": "Account"}, "Name": "A"}, {"attributes": {"type": "Account"}, "Name": "B"}]
+    # The lookup finds the Industry "None" account on each pass; the loop then ends the flow.
+    assert finished(run("SOQL_Query_In_A_Loop", {"Accounts": accounts})) == {"Accounts": accounts}
+
+
+def test_soql_query_in_a_loop_reaches_an_unavailable_quick_action(
+    run: Callable[..., InterviewOutcome], store: RecordStore
+) -> None:
+    outcome = run("SOQL_Query_In_A_Loop", {"Accounts": [{"attributes": {"type": "Account"}, "Name": "A"}]})
+    # Nothing found: the default path goes to the NewCase quick action, which only a real org has.
+    assert outcome.status == "Error"
+    assert outcome.current_element == "dosomethingelse"
+    assert "Action 'quickAction:NewCase' is not available in the embedded org" in str(outcome.error_message)
+
+
+def test_missing_null_handler_by_id_prefix(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    admin = store.admin_user_id
+    # 005... is a User: Get_User stores the user with only the queried Id.
+    assert finished(run("No_Missing_Null_Handler", {"recordId": admin})) == {
+        "errorMessage": None,
+        "queueRecord": None,
+        "userRecord": {"attributes": {"type": "User"}, "Id": admin},
+    }
+    queue = store.insert("Group", {"Name": "Support", "Type": "Queue"})
+    assert finished(run("No_Missing_Null_Handler", {"recordId": queue}))["queueRecord"] == {
+        "attributes": {"type": "Group"},
+        "Id": queue,
+    }
+
+
+def test_trigger_action_flow_with_a_stub(run: Callable[..., InterviewOutcome], actions: ActionRegistry) -> None:
+    received: list[dict[str, Any]] = []
+    actions.register("apex:TriggerActionFlowAddError", lambda inputs: received.append(inputs) or {})
+    record = {"attributes": {"type": "Account"}, "Name": "Old"}
+    outputs = finished(run("TriggerActionFlowTest", {"record": record, "recordPrior": record}))
+    # Set_Name renames the record to Foo before the action gets it.
+    assert outputs == {"record": {"attributes": {"type": "Account"}, "Name": "Foo"}}
+    assert received == [{"errorMessage": "Test!", "record": {"attributes": {"type": "Account"}, "Name": "Foo"}}]
+
+
+def test_trigger_action_picklist_flow_runs(run: Callable[..., InterviewOutcome]) -> None:
+    records = [{"newRecord": {"Category": None, "Channel": "Web"}}, {"newRecord": {"Channel": None}}]
+    outcome = run("TriggerActionFlowPicklistTest", {"triggerRecords": records})
+    # The second assignment has no connector back to the loop: the flow ends after the first record
+    # (loop, two assignments).
+    assert outcome.status == "Finished"
+    assert outcome.elements_executed == 3
+
+
+def test_deal_room_without_its_subflow_errors_clearly(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
+    account = store.insert("Account", {"Name": "Acme"})
+    opportunity = store.insert(
+        "Opportunity", {"Name": "Big deal", "StageName": "Prospecting", "CloseDate": "2024-12-31", "AccountId": account}
+    )
+    outcome = run("Generate_Deal_Room_Autolaunched", {"recordId": opportunity, "token": "xoxb-test"})
+    # Get_Account_Team_User_Records is a subflow that is not in the corpus.
+    assert outcome.status == "Error"
+    assert outcome.current_element == "Get_Account_Team_User_Records"
+    assert "The subflow Get_Account_Team_User_Records doesn't exist" in str(outcome.error_message)
