@@ -1,0 +1,54 @@
+"""The wire contract: tools/list pinned as a snapshot, compared as JSON in both protocol eras.
+
+A change to a tool's name, schema, wording or annotations shows up here as a diff. To accept an intended change:
+UPDATE_SNAPSHOTS=1 pytest tests/test_protocol.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+from tests.support import PROTOCOL_MODES, REPO, org_stack
+
+pytestmark = pytest.mark.anyio
+
+SNAPSHOT = REPO / "tests" / "snapshots" / "tools_list.json"
+
+
+async def wire_tools(mode: str, **options: Any) -> list[dict[str, Any]]:
+    async with org_stack(mode, **options) as stack:
+        result = await stack.mcp.list_tools()
+        return [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in result.tools]
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_tools_list_matches_snapshot(mode: str) -> None:
+    tools = await wire_tools(mode)
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" and mode == "legacy":
+        SNAPSHOT.write_text(json.dumps(tools, indent=2, sort_keys=True) + "\n")
+    assert json.loads(json.dumps(tools, sort_keys=True)) == json.loads(SNAPSHOT.read_text())
+
+
+async def test_annotations_follow_the_design() -> None:
+    tools = {t["name"]: t for t in await wire_tools("legacy")}
+    read_only = {"list_flows", "get_flow", "get_flow_interview", "list_invocable_flows",
+                 "get_invocable_flow_metadata", "query_flows"}
+    for name, tool in tools.items():
+        hints = tool["annotations"]
+        assert hints["openWorldHint"] is True
+        assert hints["readOnlyHint"] is (name in read_only)
+        assert tool["title"] and len(tool["description"]) > 40
+    for name in ("update_flow", "delete_flow_interview", "create_flow_interview", "invoke_flow"):
+        assert tools[name]["annotations"]["destructiveHint"] is True
+    for name in ("create_flow_interview", "invoke_flow"):
+        assert tools[name]["annotations"]["idempotentHint"] is False
+
+
+async def test_read_only_hides_every_tool_that_changes_the_org() -> None:
+    names = {t["name"] for t in await wire_tools("legacy", read_only=True)}
+    assert names == {"list_flows", "get_flow", "get_flow_interview", "list_invocable_flows",
+                     "get_invocable_flow_metadata", "query_flows"}
