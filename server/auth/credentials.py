@@ -334,7 +334,7 @@ def credentials_from_settings(
     user's token store.
     """
     s = settings
-    login_url = _safe_instance_url(s.login_url, "SALESFORCE_LOGIN_URL")
+    login_url = s.login_url  # checked (https or loopback) by OAuthClient, only in the modes that use it
     if s.access_token:
         if not s.instance_url:
             raise AuthError("SALESFORCE_ACCESS_TOKEN is set but SALESFORCE_INSTANCE_URL is not: set the org's URL.")
@@ -382,7 +382,7 @@ def credentials_from_settings(
         return JWTBearerCredentials(oauth, username=s.username, private_key_pem=key_pem, instance_url=s.instance_url)
 
     if s.client_id and s.client_secret:
-        my_domain = s.instance_url or (login_url if login_url != DEFAULT_LOGIN_URL else None)
+        my_domain = s.instance_url or (login_url if login_url.rstrip("/") != DEFAULT_LOGIN_URL else None)
         if not my_domain:
             raise AuthError(
                 "The client credentials sign-in must use your My Domain: set SALESFORCE_INSTANCE_URL "

@@ -210,12 +210,12 @@ async def _check_token_and_limits(
     if response.status_code == 401:
         report.add("problem", "the org rejects the token. Fix: `salesforce-flow-mcp login` (or set a new token).")
         return
-    if response.status_code == 404:  # an org without /limits: any authorized GET shows the usage header
-        response = await _get(http, f"{instance}/services/data/v{version}/", token)
-    if not 200 <= response.status_code < 300:
-        report.add("problem", f"GET {url.removeprefix(instance)} answered HTTP {response.status_code}.")
+    asked = f"GET {url.removeprefix(instance)}"
+    if response.status_code >= 500:
+        report.add("problem", f"{asked} answered HTTP {response.status_code}; try again later.")
         return
-    report.add("ok", f"token accepted (GET {response.request.url.path} -> {response.status_code})")
+    # Salesforce checks the session before anything else: any answer but 401 means the token was accepted.
+    report.add("ok", f"token accepted ({asked} -> HTTP {response.status_code})")
     remaining = _daily_requests(response)
     if remaining is None:
         report.add("info", "API requests left today: unknown (no limits in the answer)")

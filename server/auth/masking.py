@@ -17,17 +17,18 @@ _MIN_REGISTERED = 8  # shorter values would mask ordinary words
 _MAX_REGISTERED = 256
 
 # Shapes of secrets that may turn up in text. Salesforce access tokens look like `00D...!AQ...`; refresh tokens start
-# with `5Aep`; JWTs with `eyJ`. Key/value forms cover form bodies, query strings, JSON and headers.
+# with `5Aep`; JWTs with `eyJ`. Key/value forms cover form bodies, query strings, JSON and headers; values shorter
+# than a real secret are left alone so that prose ("assertion: signature ...") stays readable.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]+"), MASK),
     (re.compile(r"\b5Aep[A-Za-z0-9._\-]{20,}"), MASK),
     (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
-    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/!=\-]+"), r"\1" + MASK),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/!=\-]{16,}"), r"\1" + MASK),
     (
         re.compile(
             r"(?i)\b(access_token|refresh_token|id_token|client_secret|assertion|code_verifier|code|token|password"
             r"|signature|sid)"
-            r"(\"?'?\s*[:=]\s*\"?'?)([^\s\"'&,;}]+)"
+            r"(\"?'?\s*[:=]\s*\"?'?)([^\s\"'&,;}]{12,})"
         ),
         r"\1\2" + MASK,
     ),

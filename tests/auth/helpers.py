@@ -17,10 +17,8 @@ import httpx2
 from salesforce_flow_mcp.auth.token_store import StoredLogin, TokenStore
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.connected_apps import ConnectedApps, connected_apps
-from salesforce_flow_mcp.localorg.oauth import TOKEN_PATH, oauth_routes
+from salesforce_flow_mcp.localorg.oauth import TOKEN_PATH
 from salesforce_flow_mcp.localorg.state import OrgState
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ORG_URL = "http://127.0.0.1"
@@ -39,14 +37,6 @@ class CountingApp:
         if scope["type"] == "http":
             self.counts[(scope["method"], scope["path"])] += 1
         await self.app(scope, receive, send)
-
-
-def build_org_app(state: OrgState) -> ASGIApp:
-    app = create_org_app(state)
-    if any(getattr(route, "path", None) == TOKEN_PATH for route in app.routes):
-        return app
-    # The org app does not mount the OAuth routes yet: put them in front of it.
-    return Starlette(routes=[*oauth_routes(state), Mount("/", app=app)])
 
 
 @dataclass
@@ -70,7 +60,7 @@ class Org:
 
 def make_org(base_url: str = ORG_URL) -> Org:
     state = OrgState.create(base_url=base_url)
-    app = CountingApp(build_org_app(state))
+    app = CountingApp(create_org_app(state))
     return Org(state, app, httpx2.ASGITransport(app=app))
 
 

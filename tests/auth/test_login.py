@@ -85,7 +85,7 @@ async def login_with(
 
     async def login() -> None:
         settings = Settings(login_url=org.url)
-        result.append(await run_login(settings, http_transport=org.transport, store=store, **options))  # type: ignore[arg-type]
+        result.append(await run_login(settings, http_transport=org.transport, store=store, **options))
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(login)

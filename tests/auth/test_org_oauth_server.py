@@ -15,7 +15,7 @@ TOKEN = "/services/oauth2/token"
 
 def authorize_query(**overrides: str | None) -> str:
     _, challenge = pkce_pair()
-    params = {
+    params: dict[str, str | None] = {
         "response_type": "code",
         "client_id": "PlatformCLI",
         "redirect_uri": CLI_CALLBACK,
