@@ -327,3 +327,27 @@ async def test_login_with_a_real_chromium(store: TokenStore) -> None:
         state.close()
     assert result == [0], out.getvalue()
     assert store.load() is not None
+
+
+@pytest.mark.parametrize(
+    ("login_url", "authorize"),
+    [
+        (None, "https://login.salesforce.com/services/oauth2/authorize?"),
+        ("production", "https://login.salesforce.com/services/oauth2/authorize?"),
+        ("sandbox", "https://test.salesforce.com/services/oauth2/authorize?"),
+        ("acme.my.salesforce.com", "https://acme.my.salesforce.com/services/oauth2/authorize?"),
+        (
+            "https://acme--dev.sandbox.my.salesforce.com/",
+            "https://acme--dev.sandbox.my.salesforce.com/services/oauth2/",
+        ),
+    ],
+)
+async def test_production_sandbox_and_my_domain_login_urls(
+    store: TokenStore, login_url: str | None, authorize: str
+) -> None:
+    out = io.StringIO()
+    code = await run_login(Settings(), login_url=login_url, port=0, no_browser=True, timeout=0.05, out=out)
+    assert code == 1  # nobody signs in: it times out before contacting the org
+    assert authorize in out.getvalue()
+    assert "client_id=PlatformCLI" in out.getvalue()
+    assert store.profiles() == []
