@@ -58,15 +58,19 @@ async def serve_org(
     ready: Callable[[str, str], None] | None = None,
     *,
     api_version: str = "59.0",
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
 ) -> None:
     """Run the org until cancelled (or until uvicorn is told to stop by a signal).
 
     port 0 picks a free port; `ready(base_url, token)` is called once the socket accepts connections. Without a
     token a random one is minted (printing it is the caller's business). A db_path keeps state across restarts.
+    With a certificate and key the org speaks https (for clients that insist on it, such as simple-salesforce).
     """
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
-    base_url = f"http://{_url_host(host)}:{actual_port}"
+    scheme = "https" if ssl_certfile else "http"
+    base_url = f"{scheme}://{_url_host(host)}:{actual_port}"
     access_token = token or f"00D!{secrets.token_urlsafe(32)}"
     state = await anyio.to_thread.run_sync(
         lambda: OrgState.create(
@@ -74,7 +78,13 @@ async def serve_org(
         )
     )
     config = uvicorn.Config(
-        create_org_app(state), log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+        create_org_app(state),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
     server = _Server(config)
     stopped = anyio.Event()

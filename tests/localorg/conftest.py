@@ -3,7 +3,13 @@ demo flows), and an httpx2 client talking to the org app in-process through ASGI
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
+import ipaddress
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +127,13 @@ def write_flows(folder: Path, flows: dict[str, bytes]) -> Path:
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_flow() -> Callable[..., bytes]:
     """flow_xml(label, body=..., start=..., process_type=..., status=..., description=...) -> bytes."""
     return flow_xml
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def test_flows() -> dict[str, bytes]:
     """ApiName -> XML of the flows the `org_state` org starts with."""
     return dict(TEST_FLOWS)
@@ -137,6 +143,12 @@ def test_flows() -> dict[str, bytes]:
 def invocable_active() -> list[str]:
     """The test flows listed as actions (active, autolaunched, no trigger)."""
     return list(INVOCABLE_ACTIVE)
+
+
+@pytest.fixture(scope="session")
+def write_test_flows() -> Callable[[Path], Path]:
+    """Write the test flows (TEST_FLOWS) into a folder."""
+    return lambda folder: write_flows(folder, TEST_FLOWS)
 
 
 @pytest.fixture
@@ -189,3 +201,82 @@ async def demo_org_client(demo_org_state: Any) -> AsyncIterator[httpx2.AsyncClie
 def client_for() -> Callable[..., httpx2.AsyncClient]:
     """Build a client for any OrgState (and token): `async with client_for(state) as client: ...`."""
     return _client
+
+
+# -- a real org server on loopback (uvicorn in a thread of its own) ---------------------------------------------------
+@dataclass
+class LiveOrg:
+    base_url: str
+    token: str
+    ca_file: str | None  # the self-signed certificate to trust when served over https
+
+
+def self_signed_cert(folder: Path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "org-cert.pem", folder / "org-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file)
+
+
+@contextmanager
+def live_org(flows: Path, *, db_path: str | None = None, tls_dir: Path | None = None) -> Iterator[LiveOrg]:
+    """serve_org on 127.0.0.1 with a free port, in a blocking portal's event loop; stopped on exit."""
+    import anyio.from_thread
+    from salesforce_flow_mcp.localorg.runner import serve_org
+
+    cert, key = self_signed_cert(tls_dir) if tls_dir is not None else (None, None)
+    started = threading.Event()
+    found: dict[str, str] = {}
+
+    def ready(base_url: str, token: str) -> None:
+        found.update(base_url=base_url, token=token)
+        started.set()
+
+    with anyio.from_thread.start_blocking_portal() as portal:
+        future = portal.start_task_soon(
+            functools.partial(serve_org, ssl_certfile=cert, ssl_keyfile=key),
+            "127.0.0.1",
+            0,
+            db_path,
+            flows,
+            "live-org-token",
+            ready,
+        )
+        try:
+            assert started.wait(20), "the org server did not start"
+            yield LiveOrg(found["base_url"], found["token"], cert)
+        finally:
+            future.cancel()
+            with suppress(concurrent.futures.CancelledError):
+                future.result(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def serve_live_org() -> Callable[..., Any]:
+    """`with serve_live_org(flows_dir, db_path=..., tls_dir=...) as org:` -> LiveOrg(base_url, token, ca_file)."""
+    return live_org
