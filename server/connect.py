@@ -4,34 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
 
+from .auth.credentials import StaticCredentials, credentials_from_settings
 from .config import Settings
 from .salesforce.client import SalesforceClient
 
 # The in-process demo org is reached through an ASGI transport: this host name never touches the network.
 DEMO_INSTANCE_URL = "http://127.0.0.1:0"
-
-
-@dataclass
-class DemoCredentials:
-    """The embedded demo org's fixed token; it never expires, so there is nothing to refresh."""
-
-    token: str
-    instance_url: str = DEMO_INSTANCE_URL
-    mode: str = "embedded demo org"
-
-    async def access_token(self) -> str:
-        return self.token
-
-    async def refresh(self, rejected_token: str) -> str:
-        return self.token
-
-    async def aclose(self) -> None:
-        return None
 
 
 class NotConfiguredError(RuntimeError):
@@ -48,14 +30,13 @@ async def salesforce_client(
 
         state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
         transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
-        client = SalesforceClient(DemoCredentials(DEMO_ACCESS_TOKEN), api_version=settings.api_version, transport=transport)
+        credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
+        client = SalesforceClient(credentials, api_version=settings.api_version, transport=transport)
         try:
             yield client
         finally:
             await client.aclose()
         return
-
-    from .auth.credentials import credentials_from_settings
 
     try:
         credentials = credentials_from_settings(settings)

@@ -6,6 +6,8 @@ import logging
 import os
 import sys
 
+from .auth.masking import install_log_masking
+
 
 def configure_logging(verbose: bool = False) -> None:
     level_name = os.environ.get("SALESFORCE_FLOW_MCP_LOG", "DEBUG" if verbose else "WARNING").upper()
@@ -14,3 +16,4 @@ def configure_logging(verbose: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level_name, logging.WARNING))
+    install_log_masking()  # defence in depth: nothing token-shaped reaches a log line

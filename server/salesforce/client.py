@@ -91,8 +91,9 @@ class SalesforceClient:
     ) -> Reply:
         """Send one request; raise SalesforceError unless the status is 2xx or in `accept_statuses`."""
         method = method.upper()
-        url = self.url_for(path)
+        # The token first: some sign-in modes learn the instance URL from the token response.
         token = await self._credential(self.credentials.access_token())
+        url = self.url_for(path)
         refreshed = False
         attempt = 0
         while True:
