@@ -1,0 +1,221 @@
+"""Salesforce invocable-action parameter types -> JSON Schema, as a table (DESIGN.md, "One tool per invocable flow").
+
+Each row gives the JSON type a value has and, for inputs, the value constraints Salesforce states (length, format,
+Id shape, picklist values, sObject type). Outputs use only the JSON type: a schema stricter than what Salesforce
+returns would make clients reject the whole tool result, so output constraints are stated in words instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from salesforce_flow_mcp.sfid import SALESFORCE_ID_PATTERN
+
+__all__ = ["MAX_PICKLIST_VALUES", "TYPE_TABLE", "TypeRule", "apex_class_of", "picklist_values", "rule_for"]
+
+logger = logging.getLogger(__name__)
+
+Schema = dict[str, Any]
+Param = Mapping[str, Any]
+
+MAX_PICKLIST_VALUES = 1000  # more than any real picklist; keeps a hostile describe from producing a huge schema
+_REGEX_SYNTAX = frozenset("\\^$.|?*+()[]{}/")  # escaped this way the pattern reads the same in Python and ECMA-262
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def apex_class_of(param: Param) -> str | None:
+    return _text(param.get("apexClass"))
+
+
+def picklist_values(param: Param) -> list[str]:
+    """Active values of `picklistValues`: strings, or objects with value/label/active (a missing active counts as
+    active). Duplicates and non-text entries are dropped; the list is capped at MAX_PICKLIST_VALUES."""
+    raw = param.get("picklistValues")
+    if not isinstance(raw, list):
+        return []
+    values: list[str] = []
+    for entry in raw:
+        if isinstance(entry, Mapping):
+            if entry.get("active", True) is False:
+                continue
+            value = entry.get("value")
+            if not isinstance(value, str):
+                value = entry.get("label")
+        else:
+            value = entry
+        if isinstance(value, str) and value not in values:
+            values.append(value)
+        if len(values) >= MAX_PICKLIST_VALUES:
+            logger.warning(
+                "Parameter %r lists more than %d picklist values; the rest are ignored",
+                param.get("name"),
+                MAX_PICKLIST_VALUES,
+            )
+            break
+    return values
+
+
+def _regex_literal(text: str) -> str:
+    return "".join("\\" + ch if ch in _REGEX_SYNTAX else ch for ch in text)
+
+
+# -- value constraints (inputs only) -------------------------------------------------------------------------------
+
+
+def _no_constraints(param: Param) -> Schema:
+    return {}
+
+
+def _byte_length(param: Param) -> Schema:
+    length = param.get("byteLength")
+    if isinstance(length, int) and not isinstance(length, bool) and length > 0:
+        return {"maxLength": length}
+    return {}
+
+
+def _format(name: str) -> Callable[[Param], Schema]:
+    return lambda param: {"format": name}
+
+
+def _salesforce_id(param: Param) -> Schema:
+    return {"pattern": SALESFORCE_ID_PATTERN}
+
+
+def _picklist(param: Param) -> Schema:
+    values = picklist_values(param)
+    return {"enum": values} if values else {}
+
+
+def _multipicklist(param: Param) -> Schema:
+    """Several values joined by ';' (Salesforce's multi-select form), so an enum would refuse every combination."""
+    values = picklist_values(param)
+    if not values:
+        return {}
+    one = "(?:" + "|".join(_regex_literal(v) for v in values) + ")"
+    return {"pattern": f"^(?:{one}(?:;{one})*)?$"}
+
+
+def _sobject(param: Param) -> Schema:
+    sobject_type = _text(param.get("sobjectType"))
+    schema: Schema = {"additionalProperties": True}
+    if sobject_type:
+        schema["properties"] = {
+            "attributes": {"type": "object", "properties": {"type": {"const": sobject_type}}},
+        }
+    return schema
+
+
+# -- words for the description -------------------------------------------------------------------------------------
+
+
+def _plain_note(word: str) -> Callable[[Param], str]:
+    return lambda param: word
+
+
+def _text_note(param: Param) -> str:
+    limit = _byte_length(param).get("maxLength")
+    return f"text of at most {limit} bytes" if limit else "text"
+
+
+def _id_note(param: Param) -> str:
+    return "a 15- or 18-character Salesforce record Id"
+
+
+def _picklist_note(param: Param) -> str:
+    values = picklist_values(param)
+    return "a picklist value" + (": one of " + ", ".join(values[:50]) if values else "")
+
+
+def _multipicklist_note(param: Param) -> str:
+    values = picklist_values(param)
+    return "picklist values joined by ';'" + (" from " + ", ".join(values[:50]) if values else "")
+
+
+def _sobject_note(param: Param) -> str:
+    sobject_type = _text(param.get("sobjectType"))
+    if not sobject_type:
+        return "a Salesforce record, a JSON object of its field values"
+    return (
+        f'one {sobject_type} record, a JSON object of its field values with "attributes": {{"type": "{sobject_type}"}}'
+    )
+
+
+def _apex_note(param: Param) -> str:
+    apex_class = apex_class_of(param)
+    return f"an instance of the Apex class {apex_class}, a JSON object" if apex_class else "an Apex-defined value"
+
+
+@dataclass(frozen=True)
+class TypeRule:
+    """How one Salesforce type becomes JSON Schema: the JSON type (None: any value), input-only value constraints,
+    and a phrase for the description."""
+
+    json_type: str | None
+    constraints: Callable[[Param], Schema]
+    note: Callable[[Param], str]
+
+
+_TEXT = TypeRule("string", _byte_length, _text_note)
+_BOOLEAN = TypeRule("boolean", _no_constraints, _plain_note("true or false"))
+_INTEGER = TypeRule("integer", _no_constraints, _plain_note("a whole number"))
+_NUMBER = TypeRule("number", _no_constraints, _plain_note("a number"))
+_ID = TypeRule("string", _salesforce_id, _id_note)
+_PICKLIST = TypeRule("string", _picklist, _picklist_note)
+_APEX = TypeRule(None, _no_constraints, _apex_note)
+
+# Keys are upper case; lookups upper-case the describe's type (Salesforce's casing varies: STRING, picklist...).
+TYPE_TABLE: dict[str, TypeRule] = {
+    "STRING": _TEXT,
+    "TEXTAREA": _TEXT,
+    "ENCRYPTEDSTRING": _TEXT,
+    "EMAIL": _TEXT,
+    "PHONE": _TEXT,
+    "URL": _TEXT,
+    "BOOLEAN": _BOOLEAN,
+    "INTEGER": _INTEGER,
+    "LONG": _INTEGER,
+    "INT": _INTEGER,
+    "DOUBLE": _NUMBER,
+    "CURRENCY": _NUMBER,
+    "PERCENT": _NUMBER,
+    "NUMBER": _NUMBER,
+    "DECIMAL": _NUMBER,
+    "DATE": TypeRule("string", _format("date"), _plain_note("a date, YYYY-MM-DD")),
+    "DATETIME": TypeRule("string", _format("date-time"), _plain_note("a date and time, ISO 8601")),
+    "TIME": TypeRule("string", _format("time"), _plain_note("a time of day, HH:MM:SS.sssZ")),
+    "ID": _ID,
+    "REFERENCE": _ID,
+    "PICKLIST": _PICKLIST,
+    "MULTIPICKLIST": TypeRule("string", _multipicklist, _multipicklist_note),
+    "SOBJECT": TypeRule("object", _sobject, _sobject_note),
+    "APEX": _APEX,
+}
+
+
+def _unknown_rule(type_name: str) -> TypeRule:
+    return TypeRule(None, _no_constraints, _plain_note("any value (a type this server does not know)"))
+
+
+_UNTYPED = TypeRule(None, _no_constraints, _plain_note("any value (Salesforce gives no type)"))
+
+
+def rule_for(param: Param) -> tuple[str | None, TypeRule]:
+    """The parameter's type name as Salesforce wrote it (upper case; None when absent) and its rule. A null type with
+    an apexClass is an Apex-defined type; anything else not in the table is an unconstrained value."""
+    raw = param.get("type")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, (_APEX if apex_class_of(param) else _UNTYPED)
+    type_name = (raw if isinstance(raw, str) else repr(raw)).strip().upper()[:80]
+    rule = TYPE_TABLE.get(type_name)
+    if rule is None:
+        logger.warning(
+            "Parameter %r has the unknown Salesforce type %s; it accepts any value", param.get("name"), type_name
+        )
+        return type_name, _unknown_rule(type_name)
+    return type_name, rule
