@@ -334,7 +334,7 @@ def run_collection_processor(iv: Interview, el: Element) -> str | None:
             if el.formula:
                 try:
                     compiled = iv.runtime.compile(el.formula)
-                    keep = truthy(compiled.evaluate(iv._formula_resolve, now=iv.runtime.clock()))
+                    keep = truthy(compiled.evaluate(iv.resolve_merge_field, now=iv.runtime.clock()))
                 except FormulaError as exc:
                     raise FlowFault(f"The filter formula of {el.name} couldn't be evaluated: {exc}") from None
             else:

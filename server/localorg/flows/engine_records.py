@@ -51,7 +51,7 @@ def _field_path(iv: Interview, record: dict[str, Any], path: str) -> Any:
     found, value = get_field(record, parts[0])
     if len(parts) == 1:
         return value if found else None
-    return iv._walk(record, parts)
+    return iv.walk(record, parts)
 
 
 def _query(iv: Interview, sobject: str, filters: tuple[Condition, ...], logic: str) -> list[dict[str, Any]]:

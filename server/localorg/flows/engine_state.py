@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .actions import ActionRegistry
+from .engine_globals import read_global
 from .engine_values import ConversionError, coerce, literal, normalize, round_scale, to_number
 from .formula import CompiledFormula, FormulaError, compile_formula, render_template
 from .model import Element, Flow, FlowVariable, Formula, Screen, Value
@@ -186,7 +187,7 @@ class Interview:
 
     def render(self, text: str) -> str:
         try:
-            return render_template(text, self._formula_resolve, now=self.runtime.clock())
+            return render_template(text, self.resolve_merge_field, now=self.runtime.clock())
         except FormulaError as exc:
             raise FlowFault(f"The flow couldn't fill in the text {_short(text)!r}: {exc}") from None
 
@@ -203,10 +204,10 @@ class Interview:
         parts = reference.strip().split(".")
         head = parts[0]
         if head.startswith("$"):
-            base, rest = self._global(head, parts[1:])
+            base, rest = read_global(self, head, parts[1:])
         else:
             base, rest = self._resource(head), parts[1:]
-        return self._walk(base, rest)
+        return self.walk(base, rest)
 
     def _resource(self, name: str) -> Any:
         if name in self.values:
@@ -223,7 +224,7 @@ class Interview:
             return None  # an element that has not run (yet), or a screen input nobody entered
         raise KeyError(name)
 
-    def _walk(self, base: Any, parts: list[str]) -> Any:
+    def walk(self, base: Any, parts: list[str]) -> Any:
         value = base
         for part in parts:
             if value is None:
@@ -246,64 +247,6 @@ class Interview:
                     return as_record(hit[0], hit[1])
         return None
 
-    def _global(self, head: str, rest: list[str]) -> tuple[Any, list[str]]:
-        name = rest[0] if rest else ""
-        if head == "$Flow":
-            return self._flow_global(name), rest[1:]
-        if head == "$Record":
-            return self.record, rest
-        if head == "$Record__Prior":
-            return None, rest
-        if head == "$User":
-            return self.user, rest
-        if head == "$Label":
-            return ".".join(rest), []  # the embedded org has no translations: a label is its own name
-        if head == "$Api":
-            return self._api_global(name), rest[1:]
-        if head == "$GlobalConstant":
-            constants: dict[str, Any] = {"True": True, "False": False, "EmptyString": ""}
-            if name not in constants:
-                raise KeyError(head)
-            return constants[name], rest[1:]
-        if head == "$System":
-            origin = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-            return (origin if name == "OriginDateTime" else None), rest[1:]
-        if head == "$Organization":
-            return {"Id": "00D5g0000000001EAA", "Name": "Embedded Org"}, rest
-        if head == "$Profile":
-            return {"Name": "System Administrator"}, rest
-        if head in ("$UserRole", "$Setup", "$CustomMetadata", "$Permission", "$Client", "$Component"):
-            return (False if head == "$Permission" else None), []
-        raise KeyError(head)
-
-    def _flow_global(self, name: str) -> Any:
-        now = self.runtime.clock()
-        values: dict[str, Callable[[], Any]] = {
-            "CurrentDate": lambda: now.astimezone(dt.UTC).date(),
-            "CurrentDateTime": lambda: now,
-            "InterviewGuid": lambda: self.guid,
-            "InterviewStartTime": lambda: self.start_time,
-            "FaultMessage": lambda: self.fault_message,
-            "CurrentRecord": lambda: (self.record or {}).get("Id"),
-            "ActiveStages": lambda: [],
-            "CurrentStage": lambda: None,
-        }
-        if name not in values:
-            raise KeyError(f"$Flow.{name}")
-        return values[name]()
-
-    def _api_global(self, name: str) -> Any:
-        base = self.runtime.base_url.rstrip("/")
-        org = "00D5g0000000001EAA"
-        for prefix, kind in (("Partner_Server_URL_", "u"), ("Enterprise_Server_URL_", "c")):
-            if name.startswith(prefix):
-                digits = name[len(prefix) :]
-                version = f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) > 1 else "59.0"
-                return f"{base}/services/Soap/{kind}/{version}/{org}"
-        if name == "Session_ID":
-            return "SESSION_ID_REMOVED"  # never hand a real token to flow logic
-        raise KeyError(f"$Api.{name}")
-
     # ---- formulas -----------------------------------------------------------------------------------------------
 
     def formula_value(self, formula: Formula) -> Any:
@@ -312,14 +255,14 @@ class Interview:
         self._formula_depth += 1
         try:
             compiled = self.runtime.compile(formula.expression)
-            result = compiled.evaluate(self._formula_resolve, now=self.runtime.clock())
+            result = compiled.evaluate(self.resolve_merge_field, now=self.runtime.clock())
         except FormulaError as exc:
             raise FlowFault(f"The formula {formula.name} couldn't be evaluated: {exc}") from None
         finally:
             self._formula_depth -= 1
         return _formula_result(formula, result)
 
-    def _formula_resolve(self, reference: str) -> Any:
+    def resolve_merge_field(self, reference: str) -> Any:
         value = self._read(reference)  # KeyError propagates: the formula names the unknown reference
         if isinstance(value, float | int) and not isinstance(value, bool):
             return to_number(value)

@@ -277,8 +277,9 @@ def to_json(value: Any, *, scale: int | None = None, depth: int = 0) -> Any:
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal):
-        integral = value == value.to_integral_value()
-        if integral and (scale == 0 or (scale is None and value.as_tuple().exponent >= 0)):  # type: ignore[operator]
+        exponent = value.as_tuple().exponent
+        integral = isinstance(exponent, int) and value == value.to_integral_value()
+        if integral and (scale == 0 or (scale is None and isinstance(exponent, int) and exponent >= 0)):
             return int(value)
         return float(value)
     if isinstance(value, int | float):
