@@ -27,9 +27,9 @@ field: NAME ("." NAME)*
 
 where_clause: _WHERE _or_cond
 _or_cond: or_ | _and_cond
-or_: _or_cond _OR _and_cond
+or_: _and_cond (_OR _and_cond)+
 _and_cond: and_ | _not_cond
-and_: _and_cond _AND _not_cond
+and_: _not_cond (_AND _not_cond)+
 _not_cond: not_ | _primary
 not_: _NOT _not_cond
 _primary: "(" _or_cond ")" | compare | like | in_ | not_in
@@ -116,14 +116,12 @@ class In:
 
 @dataclass(frozen=True)
 class And:
-    left: Condition
-    right: Condition
+    operands: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    left: Condition
-    right: Condition
+    operands: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
@@ -223,10 +221,10 @@ class _ToAst(Transformer[Token, Any]):
         return In(items[0], tuple(items[1:]), negated=True)
 
     def and_(self, items: list[Any]) -> And:
-        return And(items[0], items[1])
+        return And(tuple(items))
 
     def or_(self, items: list[Any]) -> Or:
-        return Or(items[0], items[1])
+        return Or(tuple(items))
 
     def not_(self, items: list[Any]) -> Not:
         return Not(items[0])
@@ -293,12 +291,17 @@ def parse_soql(text: str | None) -> Query:
             raise malformed(_at_end(text, "unexpected token: <EOF>")) from None
         raise malformed(position_message(text, exc.line, exc.column, f"unexpected token: '{exc.token}'")) from None
     except UnexpectedCharacters as exc:
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
         raise malformed(position_message(text, exc.line, exc.column, f"unexpected character: '{char}'")) from None
     except UnexpectedInput as exc:  # any other lark complaint
         raise malformed(position_message(text, exc.line, exc.column, "malformed query")) from None
+    except RecursionError:
+        raise malformed("The query nests its conditions too deeply; simplify the WHERE clause.") from None
     except Exception as exc:  # a transformer error (e.g. LIKE with a number), wrapped by lark
         inner = getattr(exc, "orig_exc", exc)
+        if isinstance(inner, RecursionError):
+            raise malformed("The query nests its conditions too deeply; simplify the WHERE clause.") from None
         if isinstance(inner, _AstError):
             raise malformed(position_message(text, inner.field.line, inner.field.column, str(inner))) from None
         raise malformed(f"malformed query: {inner}") from None

@@ -188,11 +188,11 @@ Predicate = Callable[[Row], bool]
 
 def _compile(cond: Condition, resolve: Callable[[FieldRef], tuple[str, ...]]) -> Predicate:
     if isinstance(cond, And):
-        left, right = _compile(cond.left, resolve), _compile(cond.right, resolve)
-        return lambda row: left(row) and right(row)
+        every = [_compile(c, resolve) for c in cond.operands]
+        return lambda row: all(p(row) for p in every)
     if isinstance(cond, Or):
-        left, right = _compile(cond.left, resolve), _compile(cond.right, resolve)
-        return lambda row: left(row) or right(row)
+        some = [_compile(c, resolve) for c in cond.operands]
+        return lambda row: any(p(row) for p in some)
     if isinstance(cond, Not):
         inner = _compile(cond.operand, resolve)
         return lambda row: not inner(row)
@@ -262,7 +262,7 @@ def _order(actual: Any, literal: Any) -> int | None:
 
 
 def _sign(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def _as_decimal(value: Any) -> decimal.Decimal | None:
