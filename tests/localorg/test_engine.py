@@ -599,8 +599,11 @@ def test_inputs_are_converted_and_outputs_are_json_ready(run: Callable[..., Inte
         ({"day": 20240229}, "Invalid input 'day' (date)"),
         ({"tags": "a"}, "Invalid input 'tags' (collection of text): expected a list of text values"),
         ({"text": ["a"]}, "expected text, got a list"),
-        ({"account": {"attributes": {"type": "Contact"}}}, "expected a Account record, got a Contact record"),
-        ({"account": "001"}, "expected a Account record object"),
+        (
+            {"account": {"attributes": {"type": "Contact"}}},
+            "expected a record of type Account, got a record of type Contact",
+        ),
+        ({"account": "001"}, "expected an object (Account record), got the text '001'"),
     ],
 )
 def test_invalid_inputs(run: Callable[..., InterviewOutcome], inputs: dict[str, Any], fragment: str) -> None:

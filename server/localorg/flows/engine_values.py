@@ -168,11 +168,11 @@ def _boolean(value: Any) -> bool:
 
 def _record(value: Any, object_type: str | None) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ConversionError(f"expected a {object_type or 'record'} record (a JSON object), got {_kind(value)}")
+        raise ConversionError(f"expected {_record_kind(object_type)} (a JSON object), got {_kind(value)}")
     attributes = value.get("attributes")
     record_type = attributes.get("type") if isinstance(attributes, dict) else None
     if object_type and record_type and str(record_type).lower() != object_type.lower():
-        raise ConversionError(f"expected a {object_type} record, got a {record_type} record")
+        raise ConversionError(f"expected {_record_kind(object_type)}, got a record of type {record_type}")
     if object_type and not record_type:
         value["attributes"] = {"type": object_type}
     return value
@@ -237,9 +237,13 @@ def _convert_one(var: FlowVariable, raw: Any) -> Any:
         raise ConversionError(f"expected a {describe_type(var)} string, got {_kind(raw)}")
     if data_type in ("SObject", "Apex"):
         if not isinstance(raw, dict):
-            raise ConversionError(f"expected a {describe_type(var)} object, got {_kind(raw)}")
+            raise ConversionError(f"expected an object ({describe_type(var)}), got {_kind(raw)}")
         return coerce_scalar(normalize(raw), data_type, var.scale, var.object_type)
     return coerce_scalar(raw, data_type, var.scale, var.object_type)
+
+
+def _record_kind(object_type: str | None) -> str:
+    return f"a record of type {object_type}" if object_type else "a record"
 
 
 def describe_type(var: FlowVariable) -> str:

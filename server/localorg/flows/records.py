@@ -118,6 +118,8 @@ def _json_field(name: str, value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise RecordError("INVALID_FIELD", f"Field {name} cannot hold a non-finite number", [name])
         return value
     if isinstance(value, Decimal):
         exponent = value.as_tuple().exponent
