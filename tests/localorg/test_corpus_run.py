@@ -681,3 +681,16 @@ def test_deal_room_without_its_subflow_errors_clearly(run: Callable[..., Intervi
     assert outcome.status == "Error"
     assert outcome.current_element == "Get_Account_Team_User_Records"
     assert "The subflow Get_Account_Team_User_Records doesn't exist" in str(outcome.error_message)
+
+
+def test_every_corpus_flow_returns_an_outcome_for_empty_and_wrong_inputs(
+    corpus: dict[str, Flow], run: Callable[..., InterviewOutcome]
+) -> None:
+    for name, flow in corpus.items():
+        outcome = run(name)
+        assert outcome.status in ("Finished", "Paused", "Error"), name
+        assert outcome.error_code in (None, "UNKNOWN_EXCEPTION", "FIELD_CUSTOM_VALIDATION_EXCEPTION"), name
+        for var in flow.input_variables:
+            wrong = run(name, {var.name: {"not": "a value"} if var.data_type not in ("SObject", "Apex") else 7})
+            assert (wrong.status, wrong.error_code) == ("Error", "INVALID_INPUT"), (name, var.name)
+            assert f"'{var.name}'" in str(wrong.error_message)
