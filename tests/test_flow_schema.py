@@ -1,0 +1,416 @@
+"""JSON Schemas of per-flow tools, derived from invocable-action describes.
+
+Each test builds a describe as Salesforce sends it, derives the schemas, checks they are valid draft 2020-12 schemas,
+and validates the arguments an agent would send (and the outputs Salesforce would return) against them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from salesforce_flow_mcp.tools.flow_schema import (
+    MAX_PARAMETERS,
+    FlowToolSchemas,
+    parameter_schema,
+    schemas_from_describe,
+)
+from salesforce_flow_mcp.tools.flow_types import MAX_PICKLIST_VALUES, TYPE_TABLE
+
+ACCOUNT_ID = "001000000000001AAA"
+ACCOUNT_ID_15 = "001000000000001"
+
+# Salesforce type -> (a value it accepts, a value it refuses)
+SAMPLES: dict[str, tuple[Any, Any]] = {
+    "STRING": ("hello", 12),
+    "TEXTAREA": ("line one\nline two", ["not", "text"]),
+    "ENCRYPTEDSTRING": ("s3cret", True),
+    "EMAIL": ("ada@example.com", 1.5),
+    "PHONE": ("+44 20 7946 0000", 442079460000),
+    "URL": ("https://example.com", {"url": "x"}),
+    "BOOLEAN": (True, "true"),
+    "INTEGER": (42, 4.5),
+    "LONG": (9007199254740993, "9007199254740993"),
+    "INT": (-3, "three"),
+    "DOUBLE": (3.25, "3.25"),
+    "CURRENCY": (1999.99, "$1999.99"),
+    "PERCENT": (12.5, "12.5%"),
+    "NUMBER": (7, None),
+    "DECIMAL": (0.1, [0.1]),
+    "DATE": ("2024-05-01", "01/05/2024"),
+    "DATETIME": ("2024-05-01T12:34:56Z", 1714566896),
+    "TIME": ("12:34:56.000Z", 1234),
+    "ID": (ACCOUNT_ID, "001-not-an-id"),
+    "REFERENCE": (ACCOUNT_ID_15, "001000000000001aaa"),  # an 18-char Id's suffix is upper case
+    "PICKLIST": ("Gold", "Platinum"),
+    "MULTIPICKLIST": ("Gold;Silver", "Gold;Platinum"),
+    "SOBJECT": ({"attributes": {"type": "Account"}, "Name": "Acme"}, {"attributes": {"type": "Contact"}}),
+}
+PICKLIST = ["Gold", {"value": "Silver", "label": "Silver", "active": True}, {"value": "Bronze"}]
+
+
+def make_param(name: str, type_name: Any, **extra: Any) -> dict[str, Any]:
+    """A parameter as Salesforce describes it (inputs carry byteLength and required, outputs do not)."""
+    param = {
+        "apexClass": None,
+        "byteLength": 0,
+        "description": None,
+        "label": name.replace("_", " ").title(),
+        "maxOccurs": 1,
+        "name": name,
+        "picklistValues": None,
+        "required": False,
+        "sobjectType": None,
+        "type": type_name,
+    }
+    param.update(extra)
+    return param
+
+
+def typed_param(type_name: str, *, collection: bool = False) -> dict[str, Any]:
+    name = type_name.lower() + ("_list" if collection else "")
+    extra: dict[str, Any] = {"maxOccurs": 2 if collection else 1}
+    if type_name in ("PICKLIST", "MULTIPICKLIST"):
+        extra["picklistValues"] = PICKLIST
+    if type_name == "SOBJECT":
+        extra["sobjectType"] = "Account"
+    return make_param(name, type_name, **extra)
+
+
+def every_type_describe() -> dict[str, Any]:
+    params = [typed_param(t) for t in SAMPLES] + [typed_param(t, collection=True) for t in SAMPLES]
+    return {
+        "name": "Every_Type",
+        "label": "Every Type",
+        "description": "Takes one parameter of each Salesforce type.",
+        "inputs": params,
+        "outputs": [{k: v for k, v in p.items() if k not in ("byteLength", "required")} for p in params]
+        + [
+            make_param("Flow__InterviewStatus", "PICKLIST", label="Flow Interview Status"),
+            make_param("Flow__InterviewGuid", "STRING", label="Flow Interview GUID"),
+        ],
+        "type": "FLOW",
+    }
+
+
+@pytest.fixture(scope="module")
+def every_type() -> FlowToolSchemas:
+    return schemas_from_describe(every_type_describe())
+
+
+def accepts(schema: dict[str, Any], value: Any) -> bool:
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).is_valid(value)
+
+
+def test_the_sample_table_covers_every_type_of_the_table() -> None:
+    assert set(SAMPLES) == set(TYPE_TABLE) - {"APEX"}
+
+
+def test_every_schema_is_valid_json_schema(every_type: FlowToolSchemas) -> None:
+    Draft202012Validator.check_schema(every_type.input_schema)
+    Draft202012Validator.check_schema(every_type.output_schema)
+    for prop in [*every_type.input_schema["properties"].values(), *every_type.output_schema["properties"].values()]:
+        Draft202012Validator.check_schema(prop)
+        assert prop["title"] and prop["description"]
+
+
+def test_input_schema_shape(every_type: FlowToolSchemas) -> None:
+    schema = every_type.input_schema
+    assert schema["type"] == "object"
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]) == {t.lower() for t in SAMPLES} | {t.lower() + "_list" for t in SAMPLES}
+    assert "required" not in schema  # nothing in this describe is required
+    assert accepts(schema, {})
+    assert not accepts(schema, {"not_a_parameter": 1})
+
+
+@pytest.mark.parametrize("type_name", list(SAMPLES))
+def test_single_value_of_each_type(every_type: FlowToolSchemas, type_name: str) -> None:
+    good, bad = SAMPLES[type_name]
+    name = type_name.lower()
+    schema = every_type.input_schema
+    assert accepts(schema, {name: good})
+    assert not accepts(schema, {name: bad})
+    # The same type as a collection of at most 2 values.
+    assert accepts(schema, {name + "_list": [good, good]})
+    assert accepts(schema, {name + "_list": []})
+    assert not accepts(schema, {name + "_list": [good, good, good]})  # 3 items for maxOccurs 2
+    assert not accepts(schema, {name + "_list": [good, bad]})
+    assert not accepts(schema, {name + "_list": good})  # a collection needs a list
+
+
+@pytest.mark.parametrize(
+    ("type_name", "json_type", "extra"),
+    [
+        ("STRING", "string", {}),
+        ("BOOLEAN", "boolean", {}),
+        ("LONG", "integer", {}),
+        ("CURRENCY", "number", {}),
+        ("DATE", "string", {"format": "date"}),
+        ("DATETIME", "string", {"format": "date-time"}),
+        ("TIME", "string", {"format": "time"}),
+        ("REFERENCE", "string", {"pattern": r"^[a-zA-Z0-9]{15}(?:[A-Z0-5]{3})?$"}),
+        ("PICKLIST", "string", {"enum": ["Gold", "Silver", "Bronze"]}),
+    ],
+)
+def test_the_table_gives_the_documented_json_schema(type_name: str, json_type: str, extra: dict[str, Any]) -> None:
+    schema = parameter_schema(typed_param(type_name))
+    assert schema == {"title": schema["title"], "description": schema["description"], "type": json_type, **extra}
+    collection = parameter_schema(typed_param(type_name, collection=True))
+    assert collection["type"] == "array"
+    assert collection["maxItems"] == 2
+    assert collection["items"] == {"type": json_type, **extra}
+
+
+def test_types_are_case_insensitive() -> None:
+    for spelling in ("boolean", "Boolean", " BOOLEAN "):
+        assert parameter_schema(make_param("flag", spelling))["type"] == "boolean"
+    assert parameter_schema(make_param("when", "dateTime"))["format"] == "date-time"
+
+
+def test_byte_length_becomes_max_length_only_when_positive() -> None:
+    limited = parameter_schema(make_param("code", "STRING", byteLength=5))
+    assert limited["maxLength"] == 5
+    assert "5 bytes" in limited["description"]
+    assert accepts(limited, "12345")
+    assert not accepts(limited, "123456")
+    for no_limit in (0, -1, None, "80", True):
+        assert "maxLength" not in parameter_schema(make_param("code", "TEXTAREA", byteLength=no_limit))
+
+
+def test_required_inputs_are_listed() -> None:
+    describe = {
+        "name": "Needs_Two",
+        "inputs": [
+            make_param("accountId", "ID", required=True),
+            make_param("note", "STRING"),
+            make_param("amount", "CURRENCY", required=True),
+        ],
+        "outputs": [],
+    }
+    schemas = schemas_from_describe(describe)
+    assert schemas.input_schema["required"] == ["accountId", "amount"]
+    assert accepts(schemas.input_schema, {"accountId": ACCOUNT_ID, "amount": 10})
+    assert not accepts(schemas.input_schema, {"accountId": ACCOUNT_ID, "note": "x"})
+    assert "Required." in schemas.input_schema["properties"]["amount"]["description"]
+
+
+def test_picklist_values_as_strings_or_objects_use_active_values() -> None:
+    values = ["Low", {"value": "Medium", "label": "Medium", "active": True}, {"value": "Old", "active": False}]
+    values += [{"label": "High", "active": True}, "Low", 7, None, {"value": None}]
+    schema = parameter_schema(make_param("priority", "PICKLIST", picklistValues=values))
+    # duplicates and non-text entries dropped; an entry with only a label uses the label
+    assert schema["enum"] == ["Low", "Medium", "High"]
+    assert "Low, Medium, High" in schema["description"]
+    assert accepts(schema, "Medium")
+    assert not accepts(schema, "Old")  # inactive
+    assert not accepts(schema, "medium")  # picklist values are exact
+
+
+def test_a_picklist_without_values_is_any_string() -> None:
+    for values in (None, [], [{"value": "X", "active": False}], "Gold"):
+        schema = parameter_schema(make_param("status", "PICKLIST", picklistValues=values))
+        assert "enum" not in schema
+        assert schema["type"] == "string"
+        assert accepts(schema, "anything")
+
+
+def test_multipicklist_accepts_values_joined_by_semicolons_only_from_the_list() -> None:
+    values = ["a.b", "C++", "x|y", "plain (1)"]
+    schema = parameter_schema(make_param("tags", "MULTIPICKLIST", picklistValues=values))
+    Draft202012Validator.check_schema(schema)
+    for good in ("a.b", "C++;x|y", "plain (1);a.b;C++", ""):
+        assert accepts(schema, good), good
+    for bad in ("axb", "C", "C++;", "x", "a.b;nope", "plain 1"):
+        assert not accepts(schema, bad), bad
+
+
+def test_sobject_records_carry_their_type() -> None:
+    schema = parameter_schema(make_param("account", "SOBJECT", sobjectType="Account"))
+    assert schema["type"] == "object"
+    assert schema["additionalProperties"] is True
+    assert schema["properties"]["attributes"]["properties"]["type"] == {"const": "Account"}
+    assert "Account" in schema["description"]
+    assert accepts(schema, {"attributes": {"type": "Account"}, "Name": "Acme", "AnnualRevenue": 5})
+    assert accepts(schema, {"Name": "Acme"})  # attributes may be left out
+    assert not accepts(schema, {"attributes": {"type": "Contact"}, "LastName": "X"})
+    assert not accepts(schema, "Acme")
+    # No sobjectType: any record.
+    anything = parameter_schema(make_param("record", "SOBJECT"))
+    assert "properties" not in anything
+    assert accepts(anything, {"attributes": {"type": "Lead"}})
+
+
+def test_apex_types_are_unconstrained_and_name_the_class() -> None:
+    for type_name in ("APEX", None, ""):
+        schema = parameter_schema(make_param("payload", type_name, apexClass="Webhook_Payload"))
+        assert {k: v for k, v in schema.items() if k not in ("title", "description")} == {}
+        assert "Webhook_Payload" in schema["description"]
+        assert accepts(schema, {"any": ["shape"]})
+    listed = parameter_schema(make_param("payloads", None, apexClass="Webhook_Payload", maxOccurs=3))
+    assert listed["type"] == "array" and listed["items"] == {} and listed["maxItems"] == 3
+
+
+@pytest.mark.parametrize("type_name", ["FOO", "anyType", 17, ["STRING"]])
+def test_unknown_types_are_unconstrained_and_named(type_name: Any, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        schema = parameter_schema(make_param("mystery", type_name))
+    assert {k: v for k, v in schema.items() if k not in ("title", "description")} == {}
+    shown = type_name.upper() if isinstance(type_name, str) else repr(type_name).upper()
+    assert f"Salesforce type {shown}" in schema["description"]
+    assert "unknown Salesforce type" in caplog.text
+
+
+def test_a_null_type_without_an_apex_class_is_unconstrained() -> None:
+    schema = parameter_schema(make_param("mystery", None))
+    assert {k: v for k, v in schema.items() if k not in ("title", "description")} == {}
+    assert "no type" in schema["description"]
+
+
+def test_outputs_are_all_nullable_optional_and_open(every_type: FlowToolSchemas) -> None:
+    schema = every_type.output_schema
+    assert schema["type"] == "object"
+    assert schema["additionalProperties"] is True
+    assert "required" not in schema
+    assert {"Flow__InterviewStatus", "Flow__InterviewGuid"} <= set(schema["properties"])
+    assert accepts(schema, {})
+    assert accepts(schema, {name: None for name in schema["properties"]})
+    assert accepts(schema, {"Flow__InterviewStatus": "Finished", "SomethingSalesforceAdded": {"x": 1}})
+    for prop in schema["properties"].values():
+        assert accepts(prop, None)
+
+
+@pytest.mark.parametrize("type_name", list(SAMPLES))
+def test_outputs_check_the_json_type_of_each_value(every_type: FlowToolSchemas, type_name: str) -> None:
+    good, _ = SAMPLES[type_name]
+    props = every_type.output_schema["properties"]
+    name = type_name.lower()
+    assert accepts(props[name], good)
+    assert accepts(props[name + "_list"], [good, good, good])  # outputs may hold more than maxOccurs says
+    assert accepts(props[name + "_list"], [good, None])
+    wrong = {"string": 5, "boolean": "yes", "integer": "1", "number": "1.5", "object": "record"}
+    json_type = props[name]["type"][0]
+    assert not accepts(props[name], wrong[json_type])
+
+
+def test_outputs_do_not_enforce_input_only_constraints() -> None:
+    # Salesforce's DateTime text (+0000) is not RFC 3339, an inactive picklist value can come back: still valid.
+    date_time = parameter_schema(make_param("at", "DATETIME"), output=True)
+    assert date_time == {"title": "At", "description": date_time["description"], "type": ["string", "null"]}
+    picklist = parameter_schema(make_param("tier", "PICKLIST", picklistValues=["A"]), output=True)
+    assert accepts(picklist, "Retired")
+    record = parameter_schema(make_param("acct", "SOBJECT", sobjectType="Account"), output=True)
+    assert accepts(record, {"attributes": {"type": "Account", "url": "/services/data/v59.0/sobjects/Account/x"}})
+    assert accepts(record, None)
+
+
+def test_description_names_every_parameter(every_type: FlowToolSchemas) -> None:
+    text = every_type.description
+    assert text.startswith("Runs the Salesforce flow Every Type (Every_Type).")
+    assert "Takes one parameter of each Salesforce type." in text
+    inputs_part, outputs_part = text.split("\nInputs:\n")[1].split("\nOutputs:\n")
+    for name in every_type.input_schema["properties"]:
+        assert f"- {name} (" in inputs_part, name
+    for name in every_type.output_schema["properties"]:
+        assert f"- {name} (" in outputs_part, name
+    assert "A list of at most 2 values." in inputs_part
+    assert "Salesforce type SOBJECT: one Account record" in inputs_part
+    assert every_type.title == "Every Type"
+
+
+def test_description_and_schema_carry_labels_and_descriptions() -> None:
+    describe = {
+        "name": "Quote",
+        "label": "Quote Calculator",
+        "description": "Computes a discounted quote.",
+        "inputs": [make_param("amount", "DOUBLE", label="Amount", description="The list price.", required=True)],
+        "outputs": [make_param("discount", "DOUBLE", label="Discount", description="What the customer saves.")],
+    }
+    schemas = schemas_from_describe(describe)
+    amount = schemas.input_schema["properties"]["amount"]
+    assert amount["title"] == "Amount"
+    assert amount["description"].startswith("The list price.")
+    assert "- amount (Amount): The list price. Salesforce type DOUBLE: a number. Required." in schemas.description
+    assert "- discount (Discount): What the customer saves." in schemas.description
+    assert "Computes a discounted quote." in schemas.description
+    no_params = schemas_from_describe({"name": "Nothing", "inputs": [], "outputs": []})
+    assert no_params.title == "Nothing"
+    assert "Inputs: none." in no_params.description and "Outputs: none." in no_params.description
+
+
+def test_a_describe_that_is_not_a_mapping_raises() -> None:
+    for bad in (None, [], "Flow", 3):
+        with pytest.raises(TypeError):
+            schemas_from_describe(bad)  # type: ignore[arg-type]
+
+
+def test_malformed_describes_keep_what_is_valid(caplog: pytest.LogCaptureFixture) -> None:
+    describe: dict[str, Any] = {
+        "name": "Broken",
+        "inputs": [
+            make_param("ok", "STRING"),
+            "not a parameter",
+            None,
+            {"type": "STRING"},  # no name
+            make_param("", "STRING"),
+            {"name": 12, "type": "STRING"},
+            make_param("ok", "BOOLEAN"),  # a second "ok"
+            {"name": "bare"},  # nothing else at all
+            make_param("weird_occurs", "STRING", maxOccurs="3"),
+            make_param("nan_occurs", "STRING", maxOccurs=math.nan),
+            make_param("bool_occurs", "STRING", maxOccurs=True),
+            make_param("float_occurs", "STRING", maxOccurs=3.0),
+            make_param("text_fields", "STRING", label=["x"], description={"y": 1}, required="yes"),
+        ],
+    }
+    with caplog.at_level(logging.WARNING):
+        schemas = schemas_from_describe(describe)
+    props = schemas.input_schema["properties"]
+    assert list(props) == ["ok", "bare", "weird_occurs", "nan_occurs", "bool_occurs", "float_occurs", "text_fields"]
+    assert props["ok"]["type"] == "string"
+    assert props["weird_occurs"]["type"] == "string"
+    assert props["float_occurs"]["maxItems"] == 3
+    assert props["text_fields"]["title"] == "text_fields"
+    assert "required" not in schemas.input_schema
+    assert schemas.output_schema["properties"] == {}
+    Draft202012Validator.check_schema(schemas.input_schema)
+    assert "has no name" in caplog.text and "not an object" in caplog.text and "twice" in caplog.text
+    assert "'outputs'" in caplog.text
+
+
+@pytest.mark.parametrize("inputs", [None, "inputs", {"name": "x"}, 5])
+def test_inputs_that_are_not_a_list_give_a_tool_without_inputs(inputs: Any) -> None:
+    schemas = schemas_from_describe({"name": "Odd", "inputs": inputs, "outputs": None})
+    assert schemas.input_schema == {"type": "object", "properties": {}, "additionalProperties": False}
+    assert schemas.output_schema == {"type": "object", "properties": {}, "additionalProperties": True}
+
+
+def test_huge_lists_are_capped(caplog: pytest.LogCaptureFixture) -> None:
+    many = [make_param(f"p{i}", "STRING") for i in range(MAX_PARAMETERS + 100)]
+    values = [f"v{i}" for i in range(MAX_PICKLIST_VALUES * 5)]
+    with caplog.at_level(logging.WARNING):
+        schemas = schemas_from_describe(
+            {"name": "Huge", "inputs": many, "outputs": [make_param("pick", "PICKLIST", picklistValues=values)]}
+        )
+        big_pick = parameter_schema(make_param("pick", "PICKLIST", picklistValues=values))
+    assert len(schemas.input_schema["properties"]) == MAX_PARAMETERS
+    assert "more than" in caplog.text
+    assert len(big_pick["enum"]) == MAX_PICKLIST_VALUES
+    assert len(schemas.description) < 50_000
+    assert "more (see the schema)" in schemas.description
+
+
+def test_long_texts_are_shortened_in_wording() -> None:
+    describe = {
+        "name": "Wordy",
+        "label": "Wordy",
+        "description": "word " * 5000,
+        "inputs": [make_param("p", "STRING", description="long " * 1000)],
+        "outputs": [],
+    }
+    schemas = schemas_from_describe(describe)
+    assert len(schemas.input_schema["properties"]["p"]["description"]) < 700
+    assert len(schemas.description) < 4000
