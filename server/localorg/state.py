@@ -65,6 +65,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+class OrgStateError(Exception):
+    """The org's database cannot be opened or is not an org database."""
+
+
 @dataclass(frozen=True)
 class Interview:
     """A stored FlowInterview (a paused interview)."""
@@ -152,13 +156,19 @@ class OrgState:
     ) -> OrgState:
         """An org over `db_path`, with the flows of `flows_dir` (the demo flows when None) and a token it accepts
         (DEMO_ACCESS_TOKEN when None). Re-opening a database file with the same folder adds nothing twice."""
-        conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
-        if db_path != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=5000")
-        state = cls(conn, api_version=api_version, base_url=base_url)
+        try:
+            conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+            if db_path != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA busy_timeout=5000")
+            state = cls(conn, api_version=api_version, base_url=base_url)
+        except sqlite3.Error as exc:
+            raise OrgStateError(f"Cannot open the org database {db_path!r}: {exc}") from None
         state.sessions.register_access_token(access_token or DEMO_ACCESS_TOKEN, user_id=state.user_id)
         state.load_flows_dir(flows_dir if flows_dir is not None else demo_flows_dir())
+        for version in state.flows.versions():  # describes ready before the first request
+            version.describe(api_version)
+            version.summary(api_version)
         return state
 
     @property

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import hashlib
 import logging
 import pickle
 import sqlite3
@@ -38,7 +37,6 @@ CREATE TABLE IF NOT EXISTS flow_version (
     description TEXT,
     source BLOB,
     pickled BLOB,
-    source_hash TEXT,
     created_date TEXT NOT NULL,
     last_modified_date TEXT NOT NULL,
     UNIQUE (definition_id, version_number)
@@ -147,10 +145,6 @@ class FlowDefinitionRecord:
         return None
 
 
-def source_hash(source: bytes) -> str:
-    return hashlib.sha256(source).hexdigest()
-
-
 class FlowRegistry:
     """Definitions and versions by Id and by ApiName. Mutations happen under the org lock; lookups are lock-free."""
 
@@ -229,11 +223,8 @@ class FlowRegistry:
 
     def has_source(self, api_name: str, source: bytes) -> bool:
         """True when some version of this flow was loaded from exactly these bytes (re-loading a folder)."""
-        definition = self.by_name(api_name)
-        if definition is None:
-            return False
-        digest = source_hash(source)
-        return any(v.source is not None and source_hash(v.source) == digest for v in definition.versions)
+        definition = self._by_name.get(api_name)
+        return definition is not None and any(v.source == source for v in definition.versions)
 
     # -- mutations (caller holds the org lock and commits) -------------------------------------------------------
     def add(self, flow: Flow, *, activate: bool | None = None, source: bytes | None = None) -> FlowVersion:
@@ -258,7 +249,7 @@ class FlowRegistry:
                 log.warning("Flow %s will not survive a restart: %s", flow.api_name, exc)
         version = FlowVersion(self._mint("301"), definition, number, flow, status, source, now, now)
         self._conn.execute(
-            "INSERT INTO flow_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO flow_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 version.id,
                 definition.id,
@@ -267,7 +258,6 @@ class FlowRegistry:
                 flow.description,
                 source,
                 pickled,
-                source_hash(source) if source is not None else None,
                 now,
                 now,
             ),

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from salesforce_flow_mcp.localorg.state import OrgState
+from salesforce_flow_mcp.localorg.state import OrgState, OrgStateError
 
 V = "/services/data/v59.0"
 
@@ -81,6 +81,14 @@ def test_a_bad_flow_file_is_skipped(tmp_path: Path, flows_dir: Path) -> None:
         assert state.flows.by_name("Greet") is not None
     finally:
         state.close()
+
+
+def test_unusable_db_path_gives_a_clear_error(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("hello, this is not SQLite " * 100)
+    for path in (str(not_a_db), str(tmp_path / "missing" / "org.db")):
+        with pytest.raises(OrgStateError, match="Cannot open the org database"):
+            OrgState.create(path)
 
 
 def test_demo_flows_load_by_default() -> None:
