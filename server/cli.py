@@ -27,16 +27,31 @@ def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
     parser.add_argument("--dialect", choices=["salesforce", "seed"], help="route table (env SALESFORCE_API_DIALECT)")
     parser.add_argument("--profile", help="stored login profile to use (default: the default profile)")
     parser.add_argument("--read-only", action="store_true", default=None, help="only read-only tools")
+    parser.add_argument("--include-flows", help="comma-separated ApiName globs to make tools of (env SALESFORCE_FLOWS)")
+    parser.add_argument("--exclude-flows", help="comma-separated ApiName globs to leave out (SALESFORCE_EXCLUDE_FLOWS)")
+    parser.add_argument("--max-flow-tools", type=int, help="above this many flows, search_flows replaces flow tools")
+    parser.add_argument("--refresh-interval", type=float, help="seconds between flow catalogue refreshes (0: never)")
+    parser.add_argument("--cache-dir", help="describe cache folder ('' disables it)")
+    parser.add_argument("--no-flow-tools", action="store_true", help="no per-flow tools, only the ten operations")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    def globs(value: str | None) -> tuple[str, ...] | None:
+        return None if value is None else tuple(g.strip() for g in value.split(",") if g.strip())
+
     return Settings.from_env().with_overrides(
         instance_url=getattr(args, "instance_url", None),
         api_version=getattr(args, "api_version", None),
         dialect=getattr(args, "dialect", None),
         profile=getattr(args, "profile", None),
         read_only=getattr(args, "read_only", None),
+        include_flows=globs(getattr(args, "include_flows", None)),
+        exclude_flows=globs(getattr(args, "exclude_flows", None)),
+        max_flow_tools=getattr(args, "max_flow_tools", None),
+        refresh_interval=getattr(args, "refresh_interval", None),
+        cache_dir=getattr(args, "cache_dir", None),
+        flow_tools=False if getattr(args, "no_flow_tools", False) else None,
     )
 
 
@@ -55,17 +70,18 @@ def cmd_tools(args: argparse.Namespace) -> int:
     from .runtime import NotConfiguredError, list_tools_json
 
     try:
-        tools = anyio.run(list_tools_json, _settings(args), args.demo, args.flows)
+        listing = anyio.run(list_tools_json, _settings(args), args.demo, args.flows)
     except NotConfiguredError as exc:
         print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps(tools, indent=2))
-    else:
-        for tool in tools:
-            hints = tool.get("annotations") or {}
-            kind = "read-only" if hints.get("readOnlyHint") else "changes data"
-            print(f"{tool['name']:<32} {kind:<13} {tool.get('title', '')}")
+        print(json.dumps(listing, indent=2))
+        return 0
+    for tool in listing["tools"]:
+        hints = tool.get("annotations") or {}
+        kind = "read-only" if hints.get("readOnlyHint") else "changes data"
+        print(f"{tool['name']:<40} {kind:<13} {tool.get('title', '')}")
+    print(f"\n{len(listing['tools'])} tools. Flow tools: {listing['flowToolPolicy']}.")
     return 0
 
 

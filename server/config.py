@@ -37,6 +37,10 @@ class Settings:
     exclude_flows: tuple[str, ...] = ()
     read_only: bool = False
     profile: str | None = None  # named login profile in the token store (None = the default profile)
+    flow_tools: bool = True  # one tool per invocable flow
+    max_flow_tools: int = 100  # above this: search_flows + invoke_flow instead
+    refresh_interval: float = 300.0  # seconds between catalogue refreshes; 0 = on demand only
+    cache_dir: str | None = None  # describe cache folder ("" = no cache; None = the user's cache folder)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +63,10 @@ class Settings:
             exclude_flows=_split_globs(env.get("SALESFORCE_EXCLUDE_FLOWS")),
             read_only=_flag(env.get("SALESFORCE_READ_ONLY")),
             profile=env.get("SALESFORCE_PROFILE") or None,
+            flow_tools=not _flag(env.get("SALESFORCE_NO_FLOW_TOOLS")),
+            max_flow_tools=int(env.get("SALESFORCE_MAX_FLOW_TOOLS") or 100),
+            refresh_interval=float(env.get("SALESFORCE_REFRESH_INTERVAL") or 300),
+            cache_dir=env.get("SALESFORCE_FLOW_MCP_CACHE"),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:

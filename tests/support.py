@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx2
 from mcp import Client
 
-from salesforce_flow_mcp.app import build_server
-from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL, DemoCredentials
+from salesforce_flow_mcp.config import Settings
+from salesforce_flow_mcp.auth.credentials import StaticCredentials
+from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
-from salesforce_flow_mcp.tools.catalogue import Catalogue
+from salesforce_flow_mcp.runtime import Running, assemble
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -34,6 +36,7 @@ class Stack:
     org: httpx2.AsyncClient  # straight to the org, for its /__org/ test hooks
     state: OrgState
     salesforce: SalesforceClient
+    running: Running
 
     async def call(self, tool: str, arguments: dict[str, Any] | None = None) -> Any:
         return await self.mcp.call_tool(tool, arguments or {})
@@ -46,19 +49,34 @@ class Stack:
 
 @asynccontextmanager
 async def org_stack(
-    mode: str = "legacy", dialect: str = "salesforce", *, read_only: bool = False, flows_dir: Path | None = None
+    mode: str = "legacy",
+    dialect: str = "salesforce",
+    *,
+    flows_dir: Path | None = None,
+    state: OrgState | None = None,
+    wait_for_flows: bool = True,
+    **settings: Any,
 ) -> AsyncIterator[Stack]:
-    state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN)
+    """Settings default to no describe cache and no periodic refresh, so each test sees only what it does."""
+    state = state or OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN)
     app = create_org_app(state)
-    transport = httpx2.ASGITransport(app=app)
-    salesforce = SalesforceClient(DemoCredentials(DEMO_ACCESS_TOKEN), transport=transport, retry=FAST_RETRY)
-    catalogue = Catalogue(salesforce, dialect, read_only=read_only)  # type: ignore[arg-type]
+    salesforce = SalesforceClient(
+        StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN), transport=httpx2.ASGITransport(app=app), retry=FAST_RETRY
+    )
+    config = Settings(dialect=dialect, **{"cache_dir": "", "refresh_interval": 0, **settings})  # type: ignore[arg-type]
+    running = assemble(salesforce, config, demo=True)
     headers = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
     async with (
         httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=DEMO_INSTANCE_URL, headers=headers) as org,
-        Client(build_server(catalogue), mode=mode) as client,
+        anyio.create_task_group() as group,
     ):
+        if running.flows is not None:
+            group.start_soon(running.flows.run)
+            if wait_for_flows:
+                await running.flows.wait_ready()
         try:
-            yield Stack(client, org, state, salesforce)
+            async with Client(running.server, mode=mode) as client:
+                yield Stack(client, org, state, salesforce, running)
         finally:
+            group.cancel_scope.cancel()
             await salesforce.aclose()

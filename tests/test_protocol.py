@@ -36,7 +36,7 @@ async def test_tools_list_matches_snapshot(mode: str) -> None:
 async def test_annotations_follow_the_design() -> None:
     tools = {t["name"]: t for t in await wire_tools("legacy")}
     read_only = {"list_flows", "get_flow", "get_flow_interview", "list_invocable_flows",
-                 "get_invocable_flow_metadata", "query_flows"}
+                 "get_invocable_flow_metadata", "query_flows", "refresh_flows"}
     for name, tool in tools.items():
         hints = tool["annotations"]
         assert hints["openWorldHint"] is True
@@ -44,11 +44,14 @@ async def test_annotations_follow_the_design() -> None:
         assert tool["title"] and len(tool["description"]) > 40
     for name in ("update_flow", "delete_flow_interview", "create_flow_interview", "invoke_flow"):
         assert tools[name]["annotations"]["destructiveHint"] is True
-    for name in ("create_flow_interview", "invoke_flow"):
+    flow_tools = [name for name in tools if name.startswith("flow_")]
+    assert len(flow_tools) == 6, "one tool per invocable demo flow"
+    for name in ("create_flow_interview", "invoke_flow", *flow_tools):
+        assert tools[name]["annotations"]["destructiveHint"] is True, "a flow can write data"
         assert tools[name]["annotations"]["idempotentHint"] is False
 
 
 async def test_read_only_hides_every_tool_that_changes_the_org() -> None:
     names = {t["name"] for t in await wire_tools("legacy", read_only=True)}
     assert names == {"list_flows", "get_flow", "get_flow_interview", "list_invocable_flows",
-                     "get_invocable_flow_metadata", "query_flows"}
+                     "get_invocable_flow_metadata", "query_flows", "refresh_flows"}

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from salesforce_flow_mcp.app import build_server
-from salesforce_flow_mcp.connect import DemoCredentials
+from salesforce_flow_mcp.auth.credentials import StaticCredentials
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.tools.catalogue import Catalogue
 from tests.support import FAST_RETRY, Stack, org_stack
@@ -75,7 +75,7 @@ def closed_port() -> int:
 
 
 async def test_an_unreachable_org_is_a_tool_error_and_the_server_keeps_serving() -> None:
-    credentials = DemoCredentials("token", instance_url=f"http://127.0.0.1:{closed_port()}")
+    credentials = StaticCredentials(f"http://127.0.0.1:{closed_port()}", "token")
     salesforce = SalesforceClient(credentials, retry=FAST_RETRY)
     async with Client(build_server(Catalogue(salesforce)), mode="legacy") as client:
         for _ in range(2):

@@ -116,6 +116,8 @@ class Catalogue:
         self.dialect = dialect
         self.read_only = read_only
         self._tools: dict[str, RegisteredTool] = {}
+        # Asked when a call names a tool we do not have (the per-flow catalogue refreshes then); True = try again.
+        self.on_unknown_tool: Callable[[str], Awaitable[bool]] | None = None
         self.add(_operation_tool(spec, client, dialect) for spec in OPERATION_TOOLS)
 
     def add(self, tools: Iterable[RegisteredTool]) -> None:
@@ -136,6 +138,8 @@ class Catalogue:
 
     async def call(self, name: str, arguments: Args | None) -> types.CallToolResult:
         registered = self._tools.get(name)
+        if registered is None and self.on_unknown_tool is not None and await self.on_unknown_tool(name):
+            registered = self._tools.get(name)
         if registered is None:
             hint = " (hidden by --read-only)" if self.read_only and name in {s.name for s in OPERATION_TOOLS} else ""
             return error_result(f"Unknown tool {name!r}{hint}. Call tools/list to see the available tools.")

@@ -1,0 +1,69 @@
+"""Invocable-flow describes cached on disk, keyed by org, API version and flow version.
+
+A warm start finds every active flow's describe here and sends no describe request at all. The file is rewritten
+atomically (temp file + os.replace), so a crash mid-write leaves the previous cache readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "salesforce-flow-mcp"
+
+
+class DescribeCache:
+    """One JSON file per (org, API version): {api_name: {"version": key, "describe": {...}}}."""
+
+    def __init__(self, directory: Path, org_key: str, api_version: str) -> None:
+        digest = hashlib.sha256(f"{org_key}|{api_version}".encode()).hexdigest()[:24]
+        self.path = directory / f"describes-{digest}.json"
+        self._entries: dict[str, dict[str, Any]] | None = None
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._entries is None:
+            self._entries = {}
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                if data.get("format") == FORMAT and isinstance(data.get("flows"), dict):
+                    self._entries = data["flows"]
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError) as exc:
+                logger.warning("ignoring unreadable describe cache %s: %s", self.path, exc)
+        return self._entries
+
+    def get(self, api_name: str, version: str) -> dict[str, Any] | None:
+        if not version:
+            return None
+        entry = self._load().get(api_name)
+        if entry and entry.get("version") == version and isinstance(entry.get("describe"), dict):
+            describe: dict[str, Any] = entry["describe"]
+            return describe
+        return None
+
+    def replace_all(self, entries: dict[str, tuple[str, dict[str, Any]]]) -> None:
+        """Keep exactly these flows (the org's current ones) and write the file."""
+        self._entries = {name: {"version": v, "describe": d} for name, (v, d) in entries.items() if v}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".describes-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"format": FORMAT, "flows": self._entries}, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            logger.warning("could not write the describe cache %s: %s", self.path, exc)

@@ -1,0 +1,146 @@
+"""Fetch the org's invocable flows and their describes: one list, one version query, describes only for misses.
+
+Describes go through Salesforce's composite batch resource (25 per request) where the dialect allows, with a bound
+on requests in flight either way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+
+from salesforce_flow_mcp.salesforce.client import SalesforceClient
+from salesforce_flow_mcp.salesforce.errors import SalesforceError
+
+from .describe_cache import DescribeCache
+
+logger = logging.getLogger(__name__)
+
+COMPOSITE_BATCH_LIMIT = 25
+VERSION_QUERY = "SELECT ApiName, ActiveVersionId, LastModifiedDate FROM FlowDefinitionView WHERE IsActive = true"
+
+
+@dataclass(frozen=True)
+class FlowEntry:
+    api_name: str
+    label: str
+    version: str  # active version Id + last change; "" when the org did not say
+    describe: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    listed: int
+    described: int  # describes fetched from the org (the rest came from the cache)
+    failed: int
+    requests: int
+
+
+class FlowLoader:
+    def __init__(
+        self,
+        client: SalesforceClient,
+        *,
+        use_composite: bool,
+        cache: DescribeCache | None = None,
+        concurrency: int = 4,
+    ) -> None:
+        self.client = client
+        self.use_composite = use_composite
+        self.cache = cache
+        self.concurrency = concurrency
+        self.last_stats = LoadStats(0, 0, 0, 0)
+
+    async def load(self) -> list[FlowEntry]:
+        requests = 1
+        listing = await self.client.get("/actions/custom/flow")
+        actions = [a for a in (listing or {}).get("actions") or [] if isinstance(a, dict) and a.get("name")]
+        versions = await self._versions()
+        requests += 1
+        entries: dict[str, FlowEntry] = {}
+        missing: list[str] = []
+        for action in actions:
+            name = str(action["name"])
+            version = versions.get(name, "")
+            cached = self.cache.get(name, version) if self.cache else None
+            if cached is not None:
+                entries[name] = FlowEntry(name, str(action.get("label") or name), version, cached)
+            else:
+                missing.append(name)
+        fetched, batches = await self._describe_all(missing)
+        requests += batches
+        for action in actions:
+            name = str(action["name"])
+            if name in fetched:
+                entries[name] = FlowEntry(name, str(action.get("label") or name), versions.get(name, ""), fetched[name])
+        if self.cache is not None and (fetched or len(entries) != len(actions) or missing):
+            self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()})
+        failed = len(missing) - len(fetched)
+        self.last_stats = LoadStats(len(actions), len(fetched), failed, requests)
+        ordered = [entries[str(a["name"])] for a in actions if str(a["name"]) in entries]
+        return ordered
+
+    async def _versions(self) -> dict[str, str]:
+        """ApiName -> a key that changes whenever the flow gets a new active version or is edited."""
+        try:
+            result = await self.client.query(VERSION_QUERY)
+        except SalesforceError as exc:
+            logger.info("no flow versions from FlowDefinitionView (%s): the describe cache is bypassed", exc)
+            return {}
+        return {
+            str(r["ApiName"]): f"{r.get('ActiveVersionId') or ''}@{r.get('LastModifiedDate') or ''}"
+            for r in result.get("records") or []
+            if r.get("ApiName")
+        }
+
+    async def _describe_all(self, names: list[str]) -> tuple[dict[str, dict[str, Any]], int]:
+        found: dict[str, dict[str, Any]] = {}
+        if not names:
+            return found, 0
+        limiter = anyio.CapacityLimiter(self.concurrency)
+        chunks = list(_chunks(names, COMPOSITE_BATCH_LIMIT if self.use_composite else 1))
+
+        async def run(chunk: list[str]) -> None:
+            async with limiter:
+                try:
+                    if self.use_composite:
+                        found.update(await self._describe_batch(chunk))
+                    else:
+                        found[chunk[0]] = await self.client.get(_describe_path(chunk[0]))
+                except SalesforceError as exc:
+                    logger.warning("could not describe %s: %s", ", ".join(chunk), exc)
+
+        async with anyio.create_task_group() as group:
+            for chunk in chunks:
+                group.start_soon(run, chunk)
+        return found, len(chunks)
+
+    async def _describe_batch(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        version = f"v{self.client.api_version}"
+        body = {
+            "batchRequests": [{"method": "GET", "url": f"{version}{_describe_path(n)}"} for n in names],
+            "haltOnError": False,
+        }
+        reply = await self.client.request("POST", "/composite/batch", json_body=body)
+        results = (reply.body or {}).get("results") or []
+        found: dict[str, dict[str, Any]] = {}
+        for name, item in zip(names, results, strict=False):
+            if isinstance(item, dict) and item.get("statusCode") == 200 and isinstance(item.get("result"), dict):
+                found[name] = item["result"]
+            else:
+                logger.warning("could not describe %s: %s", name, item)
+        return found
+
+
+def _describe_path(api_name: str) -> str:
+    return "/actions/custom/flow/" + quote(api_name, safe="")
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
