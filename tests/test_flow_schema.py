@@ -199,7 +199,8 @@ def test_required_inputs_are_listed() -> None:
 
 
 def test_picklist_values_as_strings_or_objects_use_active_values() -> None:
-    values = ["Low", {"value": "Medium", "label": "Medium", "active": True}, {"value": "Old", "active": False}]
+    values: list[Any] = ["Low", {"value": "Medium", "label": "Medium", "active": True}]
+    values.append({"value": "Old", "active": False})
     values += [{"label": "High", "active": True}, "Low", 7, None, {"value": None}]
     schema = parameter_schema(make_param("priority", "PICKLIST", picklistValues=values))
     # duplicates and non-text entries dropped; an entry with only a label uses the label
@@ -342,9 +343,10 @@ def test_description_and_schema_carry_labels_and_descriptions() -> None:
 
 
 def test_a_describe_that_is_not_a_mapping_raises() -> None:
-    for bad in (None, [], "Flow", 3):
+    bad_describes: list[Any] = [None, [], "Flow", 3]
+    for bad in bad_describes:
         with pytest.raises(TypeError):
-            schemas_from_describe(bad)  # type: ignore[arg-type]
+            schemas_from_describe(bad)
 
 
 def test_malformed_describes_keep_what_is_valid(caplog: pytest.LogCaptureFixture) -> None:
