@@ -25,8 +25,14 @@ def _login(args: argparse.Namespace) -> int:
 
     async def go() -> int:
         return await run_login(
-            _settings(args), profile=args.profile, port=args.port, no_browser=args.no_browser, timeout=args.timeout,
-            login_url=args.login_url, set_default=args.set_default, out=sys.stderr,
+            _settings(args),
+            profile=args.profile,
+            port=args.port,
+            no_browser=args.no_browser,
+            timeout=args.timeout,
+            login_url=args.login_url,
+            set_default=args.set_default,
+            out=sys.stderr,
         )
 
     return anyio.run(go)
@@ -53,7 +59,9 @@ def _doctor(args: argparse.Namespace) -> int:
 def _add_login(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="name to store this login under (default: SALESFORCE_PROFILE or 'default')")
     parser.add_argument("--login-url", help="production (default), sandbox, or your My Domain URL")
-    parser.add_argument("--port", type=int, default=1717, help="loopback redirect port (http://localhost:PORT/OauthRedirect)")
+    parser.add_argument(
+        "--port", type=int, default=1717, help="loopback redirect port (http://localhost:PORT/OauthRedirect)"
+    )
     parser.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the browser sign-in")
     parser.add_argument("--set-default", action="store_true", help="make this profile the default")

@@ -41,6 +41,7 @@ class Settings:
     max_flow_tools: int = 100  # above this: search_flows + invoke_flow instead
     refresh_interval: float = 300.0  # seconds between catalogue refreshes; 0 = on demand only
     cache_dir: str | None = None  # describe cache folder ("" = no cache; None = the user's cache folder)
+    catalogue_wait: float = 10.0  # seconds tools/list waits for the first flow catalogue before answering without it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,6 +68,7 @@ class Settings:
             max_flow_tools=int(env.get("SALESFORCE_MAX_FLOW_TOOLS") or 100),
             refresh_interval=float(env.get("SALESFORCE_REFRESH_INTERVAL") or 300),
             cache_dir=env.get("SALESFORCE_FLOW_MCP_CACHE"),
+            catalogue_wait=float(env.get("SALESFORCE_CATALOGUE_WAIT") or 10),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -30,8 +30,8 @@ async def salesforce_client(
 
         state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
         transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
-        credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
-        client = SalesforceClient(credentials, api_version=settings.api_version, transport=transport)
+        demo_credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
+        client = SalesforceClient(demo_credentials, api_version=settings.api_version, transport=transport)
         try:
             yield client
         finally:

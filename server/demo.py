@@ -33,8 +33,11 @@ class Step:
 
 STEPS: tuple[Step, ...] = (
     Step("Which flows can an agent invoke?", "list_invocable_flows", lambda _: {}),
-    Step(f"What does {INVOCABLE_FLOW} take and return?", "get_invocable_flow_metadata",
-         lambda _: {"flowApiName": INVOCABLE_FLOW}),
+    Step(
+        f"What does {INVOCABLE_FLOW} take and return?",
+        "get_invocable_flow_metadata",
+        lambda _: {"flowApiName": INVOCABLE_FLOW},
+    ),
     Step(
         f"Invoke {INVOCABLE_FLOW} for two quotes in one request",
         "invoke_flow",
@@ -57,16 +60,26 @@ STEPS: tuple[Step, ...] = (
     Step(
         f"Start {PAUSING_FLOW}: it pauses at its Wait element",
         "create_flow_interview",
-        lambda _: {"FlowDefinitionView": {"ApiName": PAUSING_FLOW}, "inputs": [{"name": "subject", "value": "Call Acme"}]},
+        lambda _: {
+            "FlowDefinitionView": {"ApiName": PAUSING_FLOW},
+            "inputs": [{"name": "subject", "value": "Call Acme"}],
+        },
     ),
-    Step("Read the paused interview", "get_flow_interview", lambda seen: {"interviewId": seen["create_flow_interview"]["id"]}),
+    Step(
+        "Read the paused interview",
+        "get_flow_interview",
+        lambda seen: {"interviewId": seen["create_flow_interview"]["id"]},
+    ),
     Step(
         "Query paused interviews with SOQL",
         "query_flows",
         lambda _: {"q": "SELECT Id, InterviewLabel, CurrentElement, InterviewStatus FROM FlowInterview"},
     ),
-    Step("Clean up: delete the interview", "delete_flow_interview",
-         lambda seen: {"interviewId": seen["create_flow_interview"]["id"]}),
+    Step(
+        "Clean up: delete the interview",
+        "delete_flow_interview",
+        lambda seen: {"interviewId": seen["create_flow_interview"]["id"]},
+    ),
     Step("Bad input is a tool error, not a crash", "get_flow", lambda _: {"flowId": "../../sobjects/Account/001"}),
 )
 
@@ -81,12 +94,14 @@ def _show(value: Any, limit: int = 1400) -> str:
 async def run_demo(dialect: str = "salesforce", out: Any = None) -> int:
     out = out or sys.stdout
     env = {**os.environ, "SALESFORCE_API_DIALECT": dialect}
-    server = StdioServerParameters(command=sys.executable, args=["-m", "salesforce_flow_mcp", "serve", "--demo"], env=env)
+    server = StdioServerParameters(
+        command=sys.executable, args=["-m", "salesforce_flow_mcp", "serve", "--demo"], env=env
+    )
     print(f"Starting `salesforce-flow-mcp serve --demo` over stdio (dialect: {dialect})\n", file=out)
     failures = 0
     async with Client(server, mode="legacy") as client:
-        info = client.server_info
-        print(f"Connected: {info.name if info else '?'} {info.version if info else ''}, protocol {client.protocol_version}", file=out)
+        name, version = (client.server_info.name, client.server_info.version) if client.server_info else ("?", "")
+        print(f"Connected: {name} {version}, protocol {client.protocol_version}", file=out)
         tools = (await client.list_tools()).tools
         print(f"\n== tools/list: {len(tools)} tools", file=out)
         for tool in tools:

@@ -7,7 +7,6 @@ session and hear about changes only on a `subscriptions/listen` stream, fed by a
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import Any
 
 from mcp.server.context import CallNext, ServerRequestContext
@@ -21,13 +20,15 @@ class ToolListNotifier:
     def __init__(self) -> None:
         self.bus = InMemorySubscriptionBus()
         self.listen_handler = ListenHandler(self.bus)
-        self._legacy_sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+        # One per handshake-era connection, taken when the client says `initialized`; dropped once sending fails.
+        self._legacy_sessions: set[Any] = set()
 
     async def middleware(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
-        """Remember every handshake-era session, so it can be told about changes later."""
-        if ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS and ctx.session is not None:
+        """Remember each handshake-era connection, so it can be told about changes later."""
+        result = await call_next(ctx)
+        if ctx.method == "notifications/initialized" and ctx.protocol_version not in MODERN_PROTOCOL_VERSIONS:
             self._legacy_sessions.add(ctx.session)
-        return await call_next(ctx)
+        return result
 
     async def tools_changed(self) -> None:
         await self.bus.publish(ToolsListChanged())

@@ -52,6 +52,7 @@ def assemble(
             exclude=settings.exclude_flows,
             max_flow_tools=settings.max_flow_tools,
             refresh_interval=settings.refresh_interval,
+            startup_wait=settings.catalogue_wait,
         )
         flows = FlowCatalogue(catalogue, loader, options, notifier.tools_changed)
     return Running(build_server(catalogue, flows, notifier), catalogue, flows)
@@ -71,9 +72,7 @@ async def mcp_server(settings: Settings, demo: bool = False, flows_dir: Path | N
                 group.cancel_scope.cancel()
 
 
-async def serve(
-    settings: Settings, demo: bool, flows_dir: Path | None, transport: str, host: str, port: int
-) -> None:
+async def serve(settings: Settings, demo: bool, flows_dir: Path | None, transport: str, host: str, port: int) -> None:
     async with mcp_server(settings, demo, flows_dir) as running:
         if transport == "stdio":
             await serve_stdio(running.server)

@@ -11,14 +11,13 @@ from typing import Any
 import anyio
 import httpx2
 from mcp import Client
-
-from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.auth.credentials import StaticCredentials
+from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
-from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
 from salesforce_flow_mcp.runtime import Running, assemble
+from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -55,13 +54,16 @@ async def org_stack(
     flows_dir: Path | None = None,
     state: OrgState | None = None,
     wait_for_flows: bool = True,
+    client_options: dict[str, Any] | None = None,
     **settings: Any,
 ) -> AsyncIterator[Stack]:
     """Settings default to no describe cache and no periodic refresh, so each test sees only what it does."""
     state = state or OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN)
     app = create_org_app(state)
     salesforce = SalesforceClient(
-        StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN), transport=httpx2.ASGITransport(app=app), retry=FAST_RETRY
+        StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN),
+        transport=httpx2.ASGITransport(app=app),
+        retry=FAST_RETRY,
     )
     config = Settings(dialect=dialect, **{"cache_dir": "", "refresh_interval": 0, **settings})  # type: ignore[arg-type]
     running = assemble(salesforce, config, demo=True)
@@ -75,7 +77,7 @@ async def org_stack(
             if wait_for_flows:
                 await running.flows.wait_ready()
         try:
-            async with Client(running.server, mode=mode) as client:
+            async with Client(running.server, mode=mode, **(client_options or {})) as client:
                 yield Stack(client, org, state, salesforce, running)
         finally:
             group.cancel_scope.cancel()

@@ -29,8 +29,14 @@ SCRIPT: list[tuple[str, dict[str, Any], set[str] | None]] = [
     ("list_invocable_flows", {}, None),
     ("get_invocable_flow_metadata", {"flowApiName": "Quote_Discount_Calculator"}, None),
     ("get_invocable_flow_metadata", {"flowApiName": "Route_Support_Case"}, None),
-    ("invoke_flow", {"flowApiName": "Quote_Discount_Calculator",
-                     "inputs": [{"quantity": 3, "unitPrice": 19.99, "isPreferredCustomer": True}]}, None),
+    (
+        "invoke_flow",
+        {
+            "flowApiName": "Quote_Discount_Calculator",
+            "inputs": [{"quantity": 3, "unitPrice": 19.99, "isPreferredCustomer": True}],
+        },
+        None,
+    ),
     ("invoke_flow", {"flowApiName": "Create_Account_Without_Name", "inputs": [{"industry": "Energy"}]}, None),
     ("list_flows", {"q": "Status = 'Active'"}, SEED_FLOW_FIELDS),
     ("query_flows", {"q": "SELECT ApiName, Label, IsActive FROM FlowDefinitionView ORDER BY ApiName"}, None),
@@ -51,10 +57,15 @@ async def run_script(dialect: str) -> list[Any]:
         quote = next(r for r in flows if r["ApiName"] == "Quote_Discount_Calculator")
         flow = (await stack.call("get_flow", {"flowId": quote["Id"]})).structured_content
         results.append(("get_flow", False, comparable(flow, SEED_FLOW_FIELDS | {"Description"})))
-        created = (await stack.call("create_flow_interview", {"FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"}}))
-        interview = (await stack.call("get_flow_interview", {"interviewId": created.structured_content["id"]}))
-        results.append(("get_flow_interview", interview.is_error,
-                        comparable(interview.structured_content, {"Id", "CurrentElement", "HasFinished", "InterviewStatus"})))
+        created = await stack.call("create_flow_interview", {"FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"}})
+        interview = await stack.call("get_flow_interview", {"interviewId": created.structured_content["id"]})
+        results.append(
+            (
+                "get_flow_interview",
+                interview.is_error,
+                comparable(interview.structured_content, {"Id", "CurrentElement", "HasFinished", "InterviewStatus"}),
+            )
+        )
     return results
 
 

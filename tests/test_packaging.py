@@ -12,7 +12,8 @@ import pytest
 from tests.support import REPO
 
 PROBE = (
-    "import salesforce_flow_mcp, salesforce_flow_mcp.tools.operations as ops, salesforce_flow_mcp.localorg.flows.loader as l;"
+    "import salesforce_flow_mcp, salesforce_flow_mcp.tools.operations as ops;"
+    "import salesforce_flow_mcp.localorg.flows.loader as l;"
     "import importlib.util as u;"
     "assert u.find_spec('server') is None and u.find_spec('tools') is None, 'generic top-level names leaked';"
     "assert len(ops.OPERATION_TOOLS) == 10;"
@@ -43,7 +44,11 @@ def test_wheel_install_imports_the_package(tmp_path: Path) -> None:
     assert not (target / "server").exists() and not (target / "tools").exists()
     python = make_venv(tmp_path / "venv")
     done = subprocess.run(
-        [str(python), "-c", PROBE], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [str(python), "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={"PYTHONPATH": str(target)},
     )
     assert done.returncode == 0, done.stderr
@@ -52,8 +57,6 @@ def test_wheel_install_imports_the_package(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_editable_install_imports_the_package(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, cwd=tmp_path
-    )
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith(str(REPO / "server")), "the test venv uses the editable install"

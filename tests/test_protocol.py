@@ -35,8 +35,15 @@ async def test_tools_list_matches_snapshot(mode: str) -> None:
 
 async def test_annotations_follow_the_design() -> None:
     tools = {t["name"]: t for t in await wire_tools("legacy")}
-    read_only = {"list_flows", "get_flow", "get_flow_interview", "list_invocable_flows",
-                 "get_invocable_flow_metadata", "query_flows", "refresh_flows"}
+    read_only = {
+        "list_flows",
+        "get_flow",
+        "get_flow_interview",
+        "list_invocable_flows",
+        "get_invocable_flow_metadata",
+        "query_flows",
+        "refresh_flows",
+    }
     for name, tool in tools.items():
         hints = tool["annotations"]
         assert hints["openWorldHint"] is True
@@ -53,5 +60,12 @@ async def test_annotations_follow_the_design() -> None:
 
 async def test_read_only_hides_every_tool_that_changes_the_org() -> None:
     names = {t["name"] for t in await wire_tools("legacy", read_only=True)}
-    assert names == {"list_flows", "get_flow", "get_flow_interview", "list_invocable_flows",
-                     "get_invocable_flow_metadata", "query_flows", "refresh_flows"}
+    assert names == {
+        "list_flows",
+        "get_flow",
+        "get_flow_interview",
+        "list_invocable_flows",
+        "get_invocable_flow_metadata",
+        "query_flows",
+        "refresh_flows",
+    }

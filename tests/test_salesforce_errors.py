@@ -9,7 +9,11 @@ from salesforce_flow_mcp.salesforce.limits import LimitInfo
 def test_standard_error_array() -> None:
     body = b'[{"message":"The requested resource does not exist","errorCode":"NOT_FOUND"}]'
     error = SalesforceError.from_response(404, body, "application/json")
-    assert (error.status, error.error_code, error.message) == (404, "NOT_FOUND", "The requested resource does not exist")
+    assert (error.status, error.error_code, error.message) == (
+        404,
+        "NOT_FOUND",
+        "The requested resource does not exist",
+    )
 
 
 def test_several_errors_keep_every_message_and_field() -> None:
@@ -24,7 +28,9 @@ def test_several_errors_keep_every_message_and_field() -> None:
 
 
 def test_oauth_error_object() -> None:
-    error = SalesforceError.from_response(400, b'{"error":"invalid_grant","error_description":"expired access/refresh token"}')
+    error = SalesforceError.from_response(
+        400, b'{"error":"invalid_grant","error_description":"expired access/refresh token"}'
+    )
     assert error.error_code == "invalid_grant" and error.message == "expired access/refresh token"
 
 
@@ -39,7 +45,9 @@ def test_empty_body() -> None:
 
 
 def test_limit_info_header() -> None:
-    info = LimitInfo.parse("api-usage=18/5000; per-app-api-usage=17/250(appName=sample-connected-app); api-bursts=1/750")
+    info = LimitInfo.parse(
+        "api-usage=18/5000; per-app-api-usage=17/250(appName=sample-connected-app); api-bursts=1/750"
+    )
     assert info is not None and info.api_usage is not None and info.per_app_api_usage is not None
     assert (info.api_usage.used, info.api_usage.limit, info.api_usage.remaining) == (18, 5000, 4982)
     assert info.per_app_api_usage.app_name == "sample-connected-app"

@@ -57,8 +57,18 @@ async def test_all_ten_tools_over_stdio(mode: str, dialect: str) -> None:
         queried = await ok("query_flows", {"q": "SELECT Id FROM FlowInterview"})
         assert created["id"] in {r["Id"] for r in queried["records"]}
         assert await ok("delete_flow_interview", {"interviewId": created["id"]}) == {"success": True}
-        called = {"list_flows", "get_flow", "update_flow", "list_invocable_flows", "get_invocable_flow_metadata",
-                  "invoke_flow", "create_flow_interview", "get_flow_interview", "query_flows", "delete_flow_interview"}
+        called = {
+            "list_flows",
+            "get_flow",
+            "update_flow",
+            "list_invocable_flows",
+            "get_invocable_flow_metadata",
+            "invoke_flow",
+            "create_flow_interview",
+            "get_flow_interview",
+            "query_flows",
+            "delete_flow_interview",
+        }
         assert called == operations
 
         bad = await client.call_tool("get_flow", {"flowId": "../../sobjects/Account/001"})
@@ -69,15 +79,34 @@ async def test_all_ten_tools_over_stdio(mode: str, dialect: str) -> None:
 async def test_stdout_carries_only_protocol_messages() -> None:
     """Drive a raw stdio session, with bad input and debug logging, and parse every stdout line as JSON-RPC."""
     messages = [
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "0"},
+            },
+        },
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
-        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "invoke_flow", "arguments": {
-            "flowApiName": "Create_Account_Without_Name", "inputs": [{"industry": "Tech"}]}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {
+                "name": "invoke_flow",
+                "arguments": {"flowApiName": "Create_Account_Without_Name", "inputs": [{"industry": "Tech"}]},
+            },
+        },
         {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "get_flow", "arguments": {"flowId": 1}}},
-        {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "query_flows", "arguments": {
-            "q": "SELECT Id FROM FlowInterview"}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 5,
+            "method": "tools/call",
+            "params": {"name": "query_flows", "arguments": {"q": "SELECT Id FROM FlowInterview"}},
+        },
         "this line is not JSON",
         {"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "list_invocable_flows"}},
     ]
@@ -100,7 +129,9 @@ async def test_stdout_carries_only_protocol_messages() -> None:
     assert all(p.get("jsonrpc") == "2.0" for p in parsed)
     by_id = {p["id"]: p for p in parsed if "id" in p and p["id"] is not None}
     assert set(by_id) == {1, 2, 3, 4, 5, 6}
-    assert by_id[3]["result"]["isError"] is True and "REQUIRED_FIELD_MISSING" in by_id[3]["result"]["content"][0]["text"]
+    assert (
+        by_id[3]["result"]["isError"] is True and "REQUIRED_FIELD_MISSING" in by_id[3]["result"]["content"][0]["text"]
+    )
     assert by_id[4]["result"]["isError"] is True
     assert by_id[5]["result"]["isError"] is False
     assert by_id[6]["result"]["isError"] is False, "the server kept serving after a line that is not JSON"

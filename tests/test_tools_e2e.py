@@ -11,14 +11,19 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-
 from salesforce_flow_mcp.tools.schemas import _inline_refs, seed_components
+
 from tests.support import DIALECTS, PROTOCOL_MODES, Stack, org_stack
 
 pytestmark = pytest.mark.anyio
 
 COMBINATIONS = [(mode, dialect) for mode in PROTOCOL_MODES for dialect in DIALECTS]
-INVOCABLE_DEMO_FLOWS = {"Quote_Discount_Calculator", "Route_Support_Case", "Create_Contact", "Create_Account_Without_Name"}
+INVOCABLE_DEMO_FLOWS = {
+    "Quote_Discount_Calculator",
+    "Route_Support_Case",
+    "Create_Contact",
+    "Create_Account_Without_Name",
+}
 
 
 @pytest.fixture(params=COMBINATIONS, ids=[f"{m}-{d}" for m, d in COMBINATIONS])
@@ -55,7 +60,15 @@ async def test_list_and_describe_invocable_flows(stack: Stack) -> None:
     described = await ok(stack, "get_invocable_flow_metadata", {"flowApiName": "Quote_Discount_Calculator"})
     assert_seed_shape("InvocableFlowMetadata", described)
     inputs = {p["name"]: p for p in described["inputs"]}
-    assert set(inputs) == {"quoteName", "quantity", "unitPrice", "isPreferredCustomer", "validUntil", "productCodes", "account"}
+    assert set(inputs) == {
+        "quoteName",
+        "quantity",
+        "unitPrice",
+        "isPreferredCustomer",
+        "validUntil",
+        "productCodes",
+        "account",
+    }
     assert inputs["productCodes"]["maxOccurs"] > 1 and inputs["quantity"]["maxOccurs"] == 1
     assert inputs["account"]["type"] == "SOBJECT" and inputs["account"]["sobjectType"] == "Account"
     assert inputs["unitPrice"]["type"] == "CURRENCY" and inputs["isPreferredCustomer"]["type"] == "BOOLEAN"
@@ -71,8 +84,14 @@ async def test_invoke_flow_returns_one_result_per_record(stack: Stack) -> None:
             "flowApiName": "Quote_Discount_Calculator",
             "inputs": [
                 # 10 x 25 = 250, preferred customer: 10% off -> 225
-                {"quoteName": "Q-1", "quantity": 10, "unitPrice": 25, "isPreferredCustomer": True,
-                 "productCodes": ["A", "B"], "account": {"attributes": {"type": "Account"}, "Name": "Acme Corp"}},
+                {
+                    "quoteName": "Q-1",
+                    "quantity": 10,
+                    "unitPrice": 25,
+                    "isPreferredCustomer": True,
+                    "productCodes": ["A", "B"],
+                    "account": {"attributes": {"type": "Account"}, "Name": "Acme Corp"},
+                },
                 # 120 x 4.5 = 540, not preferred but 100 units or more: 5% off -> 513
                 {"quoteName": "Q-2", "quantity": 120, "unitPrice": 4.5, "isPreferredCustomer": False},
             ],
@@ -106,14 +125,22 @@ async def test_list_get_and_update_flows(stack: Stack) -> None:
     quote = by_name["Quote_Discount_Calculator"]
     flow = await ok(stack, "get_flow", {"flowId": quote["Id"]})
     assert_seed_shape("FlowDefinition", flow)
-    assert (flow["Id"], flow["ApiName"], flow["Label"]) == (quote["Id"], "Quote_Discount_Calculator", "Quote Discount Calculator")
+    assert (flow["Id"], flow["ApiName"], flow["Label"]) == (
+        quote["Id"],
+        "Quote_Discount_Calculator",
+        "Quote Discount Calculator",
+    )
     assert flow["ProcessType"] == "AutoLaunchedFlow" and flow["Status"] == "Active" and flow["VersionNumber"] == 1
 
-    assert await ok(stack, "update_flow", {"flowId": quote["Id"], "Description": "Prices quotes (v2)"}) == {"success": True}
+    assert await ok(stack, "update_flow", {"flowId": quote["Id"], "Description": "Prices quotes (v2)"}) == {
+        "success": True
+    }
     # Real orgs keep the description on the FlowDefinition (the salesforce dialect PATCHes it there), so read it back
     # from FlowDefinitionView, which both dialects serve.
     described = await ok(
-        stack, "query_flows", {"q": "SELECT Description FROM FlowDefinitionView WHERE ApiName = 'Quote_Discount_Calculator'"}
+        stack,
+        "query_flows",
+        {"q": "SELECT Description FROM FlowDefinitionView WHERE ApiName = 'Quote_Discount_Calculator'"},
     )
     assert described["records"][0]["Description"] == "Prices quotes (v2)"
     flow = await ok(stack, "get_flow", {"flowId": quote["Id"]})
@@ -131,7 +158,10 @@ async def test_interview_lifecycle(stack: Stack) -> None:
     created = await ok(
         stack,
         "create_flow_interview",
-        {"FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"}, "inputs": [{"name": "subject", "value": "Call Acme"}]},
+        {
+            "FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"},
+            "inputs": [{"name": "subject", "value": "Call Acme"}],
+        },
     )
     assert_seed_shape("CreateResponse", {k: v for k, v in created.items() if k != "errors"})
     assert created["success"] is True and created["id"].startswith("0Fo")

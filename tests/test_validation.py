@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from salesforce_flow_mcp.salesforce.soql import is_tooling_query, soql_objects
 from salesforce_flow_mcp.sfid import IdMinter, is_api_name, is_salesforce_id
 from salesforce_flow_mcp.tools.validation import ArgumentError, check_flow_soql
@@ -28,8 +27,17 @@ def test_bad_ids_are_rejected(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "ok"),
-    [("Route_Case", True), ("ns__Route_Case", True), ("a", True), ("1abc", False), ("a/b", False),
-     ("a b", False), ("../x", False), ("x?y=1", False), ("", False)],
+    [
+        ("Route_Case", True),
+        ("ns__Route_Case", True),
+        ("a", True),
+        ("1abc", False),
+        ("a/b", False),
+        ("a b", False),
+        ("../x", False),
+        ("x?y=1", False),
+        ("", False),
+    ],
 )
 def test_api_names(name: str, ok: bool) -> None:
     assert is_api_name(name) is ok

@@ -118,6 +118,8 @@ class Catalogue:
         self._tools: dict[str, RegisteredTool] = {}
         # Asked when a call names a tool we do not have (the per-flow catalogue refreshes then); True = try again.
         self.on_unknown_tool: Callable[[str], Awaitable[bool]] | None = None
+        # Run after a successful call of the named tool (update_flow changes which flows are active).
+        self.after_success: dict[str, Callable[[], Awaitable[object]]] = {}
         self.add(_operation_tool(spec, client, dialect) for spec in OPERATION_TOOLS)
 
     def add(self, tools: Iterable[RegisteredTool]) -> None:
@@ -158,6 +160,8 @@ class Catalogue:
             )
         if outcome.is_error:
             return error_result(outcome.message or "the call failed", outcome.structured)
+        if name in self.after_success:
+            await self.after_success[name]()
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=_to_json(outcome.structured))],
             structured_content=outcome.structured,

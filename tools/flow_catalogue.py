@@ -13,7 +13,7 @@ import anyio
 
 from .catalogue import Catalogue
 from .flow_loading import FlowEntry, FlowLoader
-from .flow_tools import REFRESH_TOOL, SEARCH_TOOL, flow_tools, refresh_tool, search_tool
+from .flow_tools import SEARCH_TOOL, flow_tools, refresh_tool, search_tool
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class FlowCatalogue:
         self._refresh_lock = anyio.Lock()
         catalogue.add([refresh_tool(self.refresh)])
         catalogue.on_unknown_tool = self._refresh_on_miss
+        # Activating or deactivating a flow through this server changes the catalogue: refresh right away.
+        catalogue.after_success["update_flow"] = self._refresh_quietly
 
     def selected(self, entries: list[FlowEntry]) -> list[FlowEntry]:
         def wanted(name: str) -> bool:
@@ -110,6 +112,12 @@ class FlowCatalogue:
             if self.options.refresh_interval <= 0:
                 return
             await anyio.sleep(self.options.refresh_interval)
+
+    async def _refresh_quietly(self) -> None:
+        try:
+            await self.refresh()
+        except Exception as exc:
+            logger.warning("could not refresh the flow catalogue: %s", exc)
 
     async def _refresh_on_miss(self, name: str) -> bool:
         """A call to a flow tool we do not know: the org may have a new flow since the last refresh."""

@@ -7,6 +7,7 @@ The MCP SDK does not validate arguments against a tool's inputSchema on the serv
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -55,14 +56,15 @@ def validate_arguments(tool_name: str, validator: Draft202012Validator, argument
 
 def _describe(error: ValidationError) -> str:
     where = "/".join(str(part) for part in error.absolute_path)
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "pattern" and isinstance(error.instance, str):
-        return f"{where or 'value'} {error.instance!r} has the wrong format ({error.schema.get('description', '')})"
-    alternatives = error.schema.get("anyOf") if error.validator == "anyOf" else None
+        return f"{where or 'value'} {error.instance!r} has the wrong format ({schema.get('description', '')})"
+    alternatives = schema.get("anyOf") if error.validator == "anyOf" else None
     if alternatives and all(set(alt) == {"required"} for alt in alternatives):
         names = ", ".join(name for alt in alternatives for name in alt["required"])
         return f"give at least one of {names}"
     if error.validator == "additionalProperties":
-        return f"{error.message} (allowed: {', '.join(sorted(error.schema.get('properties', {})))})"
+        return f"{error.message} (allowed: {', '.join(sorted(schema.get('properties', {})))})"
     return f"{where}: {error.message}" if where else error.message
 
 

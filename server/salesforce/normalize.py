@@ -61,9 +61,9 @@ def flow_list(result: Any, to_seed: Any = None) -> Record:
     return out
 
 
-def interview(record: Any) -> Record:
+def interview(body: Any) -> Record:
     """A FlowInterview record (data API or seed shape) as the seed's FlowInterview."""
-    record = dict(record or {})
+    record: Record = dict(body or {})
     status = record.get("InterviewStatus")
     record.setdefault("HasFinished", status in ("Completed", "Finished") if status else False)
     record.setdefault("outputs", [])

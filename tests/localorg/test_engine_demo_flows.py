@@ -146,3 +146,12 @@ def test_total_order_lines(engine: FlowEngine, demos: dict[str, Flow]) -> None:
         "lineCount": 0,
         "largeLineCount": 0,
     }
+
+
+def test_schedule_follow_up_pauses_at_its_wait(engine: FlowEngine, demos: dict[str, Flow]) -> None:
+    outcome = run(engine, demos, "Schedule_Follow_Up", {"subject": "Call Acme"})
+    # The label is set before the Wait; the reminder is only due after it, so it keeps its default.
+    assert (outcome.status, outcome.current_element) == ("Paused", "Wait_Two_Days")
+    assert outcome.outputs == {"followUpLabel": "Follow up: Call Acme", "reminderDue": False}
+    blank = run(engine, demos, "Schedule_Follow_Up", {})
+    assert blank.outputs["followUpLabel"] == "Follow up: (no subject)"  # BLANKVALUE on a null subject

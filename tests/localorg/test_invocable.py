@@ -159,6 +159,7 @@ def test_demo_flows_are_described() -> None:
         "Create_Contact",
         "Quote_Discount_Calculator",
         "Route_Support_Case",
+        "Schedule_Follow_Up",
         "Total_Order_Lines",
         "Welcome_Email_Draft",
     ]
