@@ -112,18 +112,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_org_serve(args: argparse.Namespace) -> int:
+    from functools import partial
+
     from .localorg.runner import serve_org
+    from .localorg.state import OrgStateError
 
     def ready(base_url: str, token: str) -> None:
-        print(f"Embedded Salesforce org listening at {base_url}", flush=True)
-        print(f"Access token: {token}", flush=True)
-        print(f"Try: SALESFORCE_INSTANCE_URL={base_url} SALESFORCE_ACCESS_TOKEN={token} salesforce-flow-mcp tools")
-        sys.stdout.flush()
+        # `org serve` is not an MCP process: stdout is for the person (and scripts) that started it.
+        print(f"Embedded Salesforce org listening at {base_url}")
+        print(f"Access token: {token}")
+        print(f"Connect: SALESFORCE_INSTANCE_URL={base_url} SALESFORCE_ACCESS_TOKEN={token} salesforce-flow-mcp tools")
+        print("Stop with Ctrl-C.", flush=True)
 
+    run = partial(
+        serve_org,
+        args.host,
+        args.port,
+        args.db,
+        args.flows,
+        args.token,
+        ready,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+    )
     try:
-        anyio.run(serve_org, args.host, args.port, args.db, args.flows, args.token, ready)
+        anyio.run(run)
     except KeyboardInterrupt:
         pass
+    except (OrgStateError, OSError) as exc:
+        print(f"salesforce-flow-mcp org serve: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -165,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     org_serve.add_argument("--db", help="SQLite file that keeps the org's state across restarts (default: memory)")
     org_serve.add_argument("--flows", type=Path, help="folder of *.flow-meta.xml files (default: the demo flows)")
     org_serve.add_argument("--token", help="fix the access token instead of generating one")
+    org_serve.add_argument("--tls-cert", help="certificate file: serve https (for clients that require it)")
+    org_serve.add_argument("--tls-key", help="private key file for --tls-cert")
     org_serve.set_defaults(func=cmd_org_serve)
 
     for name, handler in _auth_commands().items():

@@ -1,0 +1,100 @@
+"""The commands as a user runs them: org serve on a loopback port, then tools/call/serve against it; demo; help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CLI = [sys.executable, "-m", "salesforce_flow_mcp"]
+
+
+def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="module")
+def live_org() -> Iterator[tuple[str, str]]:
+    """`org serve` on a free loopback port; yields (base URL, token) from what it prints."""
+    process = subprocess.Popen(
+        [*CLI, "org", "serve", "--port", "0", "--token", "cli-test-token"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        token_line = process.stdout.readline()
+        assert first.startswith("Embedded Salesforce org listening at http://127.0.0.1:"), first
+        assert token_line.strip() == "Access token: cli-test-token"
+        yield first.rsplit(" ", 1)[1].strip(), "cli-test-token"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def org_env(live_org: tuple[str, str], tmp_path: Path) -> dict[str, str]:
+    base_url, token = live_org
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
+    return {
+        **clean,
+        "SALESFORCE_INSTANCE_URL": base_url,
+        "SALESFORCE_ACCESS_TOKEN": token,
+        "SALESFORCE_FLOW_MCP_CACHE": str(tmp_path / "cache"),
+        "SALESFORCE_FLOW_MCP_HOME": str(tmp_path / "home"),
+    }
+
+
+def test_tools_against_a_real_socket_org(live_org: tuple[str, str], tmp_path: Path) -> None:
+    done = run("tools", env=org_env(live_org, tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "flow_Quote_Discount_Calculator" in done.stdout and "changes data" in done.stdout
+    assert "Flow tools: 6 invocable flows, one flow_<ApiName> tool each" in done.stdout
+    assert list((tmp_path / "cache").glob("describes-*.json")), "the describe cache was written"
+    listing = json.loads(run("tools", "--json", env=org_env(live_org, tmp_path)).stdout)
+    assert {"list_flows", "flow_Route_Support_Case"} <= {t["name"] for t in listing["tools"]}
+
+
+def test_call_a_flow_tool_and_a_bad_call(live_org: tuple[str, str], tmp_path: Path) -> None:
+    env = org_env(live_org, tmp_path)
+    done = run("call", "flow_Quote_Discount_Calculator", "--args", '{"quantity": 4, "unitPrice": 2.5}', env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["structuredContent"]["discountedTotal"] == 10
+    bad = run("call", "get_flow", "--args", '{"flowId": "nope"}', env=env)
+    assert bad.returncode == 1 and json.loads(bad.stdout)["isError"] is True
+    not_json = run("call", "get_flow", "--args", "{flowId:", env=env)
+    assert not_json.returncode == 2 and "--args is not valid JSON" in not_json.stderr
+
+
+def test_serve_without_an_org_says_how_to_get_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
+    env["SALESFORCE_FLOW_MCP_HOME"] = str(tmp_path)
+    done = run("serve", env=env, timeout=60)
+    assert done.returncode == 1
+    assert "--demo" in done.stderr and "login" in done.stderr
+    assert done.stdout == "", "nothing but protocol messages on stdout"
+
+
+def test_every_command_has_help() -> None:
+    for command in (["serve"], ["tools"], ["call"], ["demo"], ["org", "serve"], ["login"], ["logout"], ["doctor"]):
+        done = run(*command, "--help")
+        assert done.returncode == 0 and "usage: salesforce-flow-mcp" in done.stdout, command
+
+
+@pytest.mark.slow
+def test_demo_prints_a_transcript_of_a_real_session() -> None:
+    done = run("demo", timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "Connected: salesforce-flow-mcp" in out and "protocol 2025-11-25" in out
+    assert "flow_Quote_Discount_Calculator" in out
+    assert '"discountedTotal": 225' in out, "the invoked flow's output is shown"
+    assert '"interviewStatus": "Waiting"' in out and "Wait_Two_Days" in out
+    assert "Tier 3 Escalations" in out, "a per-flow tool was called"
+    assert "0 unexpected results" in out
