@@ -22,6 +22,9 @@ def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
     if demo:
         parser.add_argument("--demo", action="store_true", help="use the embedded local org with its demo flows")
         parser.add_argument("--flows", type=Path, help="with --demo: load *.flow-meta.xml from this folder instead")
+        parser.add_argument(
+            "--actions", type=Path, help="with --demo: JSON of canned outputs for Apex/external actions"
+        )
     parser.add_argument("--instance-url", help="org base URL (env SALESFORCE_INSTANCE_URL)")
     parser.add_argument("--api-version", help="REST API version (env SALESFORCE_API_VERSION, default 59.0)")
     parser.add_argument("--dialect", choices=["salesforce", "seed"], help="route table (env SALESFORCE_API_DIALECT)")
@@ -52,6 +55,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         refresh_interval=getattr(args, "refresh_interval", None),
         cache_dir=getattr(args, "cache_dir", None),
         flow_tools=False if getattr(args, "no_flow_tools", False) else None,
+        demo_actions=str(args.actions) if getattr(args, "actions", None) else None,
     )
 
 
@@ -139,7 +143,7 @@ def cmd_org_serve(args: argparse.Namespace) -> int:
         anyio.run(run)
     except KeyboardInterrupt:
         pass
-    except (OrgStateError, OSError) as exc:
+    except (OrgStateError, OSError, ValueError) as exc:
         print(f"salesforce-flow-mcp org serve: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -183,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     org_serve.add_argument("--db", help="SQLite file that keeps the org's state across restarts (default: memory)")
     org_serve.add_argument("--flows", type=Path, help="folder of *.flow-meta.xml files (default: the demo flows)")
     org_serve.add_argument("--token", help="fix the access token instead of generating one")
+    org_serve.add_argument(
+        "--actions", type=Path, help='JSON of canned outputs for Apex/external actions: {"apex:Name": {...}}'
+    )
     org_serve.add_argument("--tls-cert", help="certificate file: serve https (for clients that require it)")
     org_serve.add_argument("--tls-key", help="private key file for --tls-cert")
     org_serve.set_defaults(func=cmd_org_serve)

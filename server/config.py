@@ -41,6 +41,7 @@ class Settings:
     max_flow_tools: int = 100  # above this: search_flows + invoke_flow instead
     refresh_interval: float = 300.0  # seconds between catalogue refreshes; 0 = on demand only
     cache_dir: str | None = None  # describe cache folder ("" = no cache; None = the user's cache folder)
+    demo_actions: str | None = None  # --demo: JSON file of canned outputs for actions the embedded org cannot run
     catalogue_wait: float = 10.0  # seconds tools/list waits for the first flow catalogue before answering without it
 
     @classmethod
@@ -69,6 +70,7 @@ class Settings:
             refresh_interval=float(env.get("SALESFORCE_REFRESH_INTERVAL") or 300),
             cache_dir=env.get("SALESFORCE_FLOW_MCP_CACHE"),
             catalogue_wait=float(env.get("SALESFORCE_CATALOGUE_WAIT") or 10),
+            demo_actions=env.get("SALESFORCE_DEMO_ACTIONS") or None,
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -29,6 +29,11 @@ async def salesforce_client(
         from .localorg.state import DEMO_ACCESS_TOKEN, OrgState
 
         state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
+        if settings.demo_actions:
+            try:
+                state.actions.load_json(Path(settings.demo_actions))
+            except (OSError, ValueError) as exc:
+                raise NotConfiguredError(f"cannot load the action stubs: {exc}") from exc
         transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
         demo_credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
         client = SalesforceClient(demo_credentials, api_version=settings.api_version, transport=transport)

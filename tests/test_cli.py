@@ -98,3 +98,41 @@ def test_demo_prints_a_transcript_of_a_real_session() -> None:
     assert '"interviewStatus": "Waiting"' in out and "Wait_Two_Days" in out
     assert "Tier 3 Escalations" in out, "a per-flow tool was called"
     assert "0 unexpected results" in out
+
+
+def test_your_own_flows_with_action_stubs_in_the_embedded_org(tmp_path: Path) -> None:
+    """A folder of retrieved flows (here from the shared corpus) runs offline; an Apex action answers from a stub."""
+    from tests.support import SHARED
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    source = (
+        SHARED / "flows-corpus" / "mitchspano__apex-trigger-actions-framework" / "TriggerActionFlowTest.flow-meta.xml"
+    )
+    (flows / source.name).write_bytes(source.read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
+    listing = run("tools", "--demo", "--flows", str(flows), env=env)
+    assert "flow_TriggerActionFlowTest" in listing.stdout, listing.stdout + listing.stderr
+    arguments = json.dumps({"record": {"attributes": {"type": "Account"}, "Name": "Acme"}, "recordPrior": None})
+    # Without a stub the Apex action is a clear error that says how to provide one.
+    bare = run("call", "flow_TriggerActionFlowTest", "--demo", "--flows", str(flows), "--args", arguments, env=env)
+    assert bare.returncode == 1 and "not available in the embedded org" in bare.stdout and "--actions" in bare.stdout
+    stubs = tmp_path / "stubs.json"
+    stubs.write_text(json.dumps({"apex:TriggerActionFlowAddError": {}}))
+    stubbed = run(
+        "call",
+        "flow_TriggerActionFlowTest",
+        "--demo",
+        "--flows",
+        str(flows),
+        "--actions",
+        str(stubs),
+        "--args",
+        arguments,
+        env=env,
+    )
+    assert stubbed.returncode == 0, stubbed.stdout + stubbed.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text("[1, 2]")
+    refused = run("tools", "--demo", "--flows", str(flows), "--actions", str(broken), env=env)
+    assert refused.returncode == 1 and "cannot load the action stubs" in refused.stderr

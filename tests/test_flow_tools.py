@@ -265,3 +265,12 @@ async def test_activating_a_flow_notifies_connected_clients(mode: str) -> None:
         assert "flow_Welcome_Email_Draft" in await tool_names(stack)
         await stack.call("update_flow", {"flowId": draft["Id"], "Status": "Obsolete"})
         assert "flow_Welcome_Email_Draft" not in await tool_names(stack)
+
+
+async def test_null_for_an_input_means_leave_it_unset() -> None:
+    async with org_stack() as stack:
+        result = await stack.call(
+            "flow_Quote_Discount_Calculator", {"quantity": 2, "unitPrice": 3, "account": None, "validUntil": None}
+        )
+        assert not result.is_error, text_of(result)
+        assert result.structured_content["discountedTotal"] == 6

@@ -41,6 +41,8 @@ class RegisteredTool:
     tool: types.Tool
     validator: Draft202012Validator
     run: Callable[[Args], Awaitable[Outcome]]
+    # Reshapes arguments before validation (flow tools: a null input means "leave it unset").
+    prepare: Callable[[Args], Args] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -146,6 +148,8 @@ class Catalogue:
             hint = " (hidden by --read-only)" if self.read_only and name in {s.name for s in OPERATION_TOOLS} else ""
             return error_result(f"Unknown tool {name!r}{hint}. Call tools/list to see the available tools.")
         args = dict(arguments or {})
+        if registered.prepare is not None:
+            args = registered.prepare(args)
         try:
             validate_arguments(name, registered.validator, args)
             outcome = await registered.run(args)

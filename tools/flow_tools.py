@@ -50,7 +50,12 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> Re
         destructive=True,
         idempotent=False,
     )
-    return RegisteredTool(tool, compile_input_schema(tool.input_schema), run)
+    return RegisteredTool(tool, compile_input_schema(tool.input_schema), run, prepare=_without_nulls)
+
+
+def _without_nulls(args: Args) -> Args:
+    """Agents send null for inputs they leave out; Salesforce takes a missing input as unset, so drop them."""
+    return {name: value for name, value in args.items() if value is not None}
 
 
 SEARCH_TOOL = "search_flows"

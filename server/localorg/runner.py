@@ -60,12 +60,14 @@ async def serve_org(
     api_version: str = "59.0",
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    actions_file: Path | None = None,
 ) -> None:
     """Run the org until cancelled (or until uvicorn is told to stop by a signal).
 
     port 0 picks a free port; `ready(base_url, token)` is called once the socket accepts connections. Without a
     token a random one is minted (printing it is the caller's business). A db_path keeps state across restarts.
     With a certificate and key the org speaks https (for clients that insist on it, such as simple-salesforce).
+    `actions_file` holds canned outputs for actions the org cannot run (Apex and other external actions).
     """
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
@@ -77,6 +79,8 @@ async def serve_org(
             db_path or ":memory:", flows_dir, access_token=access_token, api_version=api_version, base_url=base_url
         )
     )
+    if actions_file is not None:
+        state.actions.load_json(actions_file)
     config = uvicorn.Config(
         create_org_app(state),
         log_level="warning",

@@ -274,7 +274,8 @@ def run_action(iv: Interview, el: Element) -> str | None:
     if handler is None:
         raise FlowHalt(
             f"Action '{key}' is not available in the embedded org; register a stub with "
-            f"ActionRegistry.register('{key}', handler) or give canned outputs in an action stubs JSON file"
+            f"ActionRegistry.register('{key}', handler) or give canned outputs in a JSON file passed with --actions "
+            f'(e.g. {{"{key}": {{"outputName": "value"}}}})'
         )
     inputs = {p.name: to_json(iv.value_of(p.value)) for p in el.input_parameters if p.value is not None}
     try:
