@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import httpx2
 from mcp import Client
+
 from salesforce_flow_mcp.auth.credentials import StaticCredentials
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL

@@ -18,6 +18,7 @@ import httpx2
 import pytest
 from defusedxml import ElementTree
 from jsonschema import Draft202012Validator
+
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.tools.flow_naming import assign_tool_names

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from salesforce_flow_mcp.tools.flow_schema import (
     MAX_PARAMETERS,
     FlowToolSchemas,

@@ -10,8 +10,8 @@ from typing import Any
 import anyio
 import pytest
 from jsonschema import Draft202012Validator
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
 
+from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
 from tests.support import PROTOCOL_MODES, Stack, org_stack
 
 pytestmark = pytest.mark.anyio
@@ -218,6 +218,7 @@ async def test_a_slow_org_does_not_hold_up_the_handshake() -> None:
             changed.set()
 
     import httpx2
+
     from salesforce_flow_mcp.localorg.app import create_org_app
 
     app = create_org_app(state)

@@ -41,8 +41,15 @@ def test_inspector_lists_the_tools(tmp_path: Path) -> None:
 
 def test_inspector_calls_a_flow_tool(tmp_path: Path) -> None:
     done = inspector(
-        tmp_path, "--method", "tools/call", "--tool-name", "flow_Route_Support_Case",
-        "--tool-arg", "priority=Low", "--tool-arg", "subject=Password reset",
+        tmp_path,
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "flow_Route_Support_Case",
+        "--tool-arg",
+        "priority=Low",
+        "--tool-arg",
+        "subject=Password reset",
     )
     assert done.returncode == 0, done.stderr
     result = parsed(done)

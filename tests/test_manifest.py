@@ -7,9 +7,9 @@ import shutil
 import subprocess
 
 import pytest
+
 from salesforce_flow_mcp import __version__
 from salesforce_flow_mcp.tools.operations import OPERATION_TOOLS
-
 from tests.support import REPO
 
 MANIFEST = REPO / "manifest.json"

@@ -7,9 +7,9 @@ import json
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+
 from salesforce_flow_mcp.tools.operations import OPERATION_TOOLS
 from salesforce_flow_mcp.tools.schemas import output_schema, seed_components
-
 from tests.support import SHARED
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from salesforce_flow_mcp.tools.schemas import _inline_refs, seed_components
 
+from salesforce_flow_mcp.tools.schemas import _inline_refs, seed_components
 from tests.support import DIALECTS, PROTOCOL_MODES, Stack, org_stack
 
 pytestmark = pytest.mark.anyio

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from mcp import Client
+
 from salesforce_flow_mcp.app import build_server
 from salesforce_flow_mcp.auth.credentials import StaticCredentials
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.tools.catalogue import Catalogue
-
 from tests.support import FAST_RETRY, Stack, org_stack
 
 pytestmark = pytest.mark.anyio

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from salesforce_flow_mcp.salesforce.soql import is_tooling_query, soql_objects
 from salesforce_flow_mcp.sfid import IdMinter, is_api_name, is_salesforce_id
 from salesforce_flow_mcp.tools.validation import ArgumentError, check_flow_soql

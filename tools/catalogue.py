@@ -14,6 +14,7 @@ from typing import Any
 
 import mcp_types as types
 from jsonschema import Draft202012Validator
+
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.errors import SalesforceError
 from salesforce_flow_mcp.salesforce.normalize import describe_failure

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import anyio
+
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.errors import SalesforceError
 

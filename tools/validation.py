@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+
 from salesforce_flow_mcp.salesforce.soql import soql_objects, without_literals
 from salesforce_flow_mcp.sfid import is_api_name, is_salesforce_id
 

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
 from salesforce_flow_mcp.localorg.connected_apps import ConnectedApp, connected_apps
 from salesforce_flow_mcp.localorg.oauth_grants import (
     CODE_LIFETIME,
@@ -32,9 +36,6 @@ from salesforce_flow_mcp.localorg.oauth_grants import (
     TokenIssuer,
 )
 from salesforce_flow_mcp.localorg.state import OrgState
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
 
 AUTHORIZE_PATH = "/services/oauth2/authorize"
 TOKEN_PATH = "/services/oauth2/token"

@@ -23,6 +23,7 @@ from cryptography import x509
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
+
 from salesforce_flow_mcp.localorg.connected_apps import ConnectedApp, ConnectedApps
 from salesforce_flow_mcp.localorg.sessions import ORG_ID
 from salesforce_flow_mcp.localorg.state import OrgState

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from salesforce_flow_mcp.auth.token_store import TokenStore
 
 from .helpers import Org, make_org

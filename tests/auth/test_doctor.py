@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+
 from salesforce_flow_mcp.auth.doctor import run_doctor
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings

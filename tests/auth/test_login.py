@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import anyio
 import httpx2
 import pytest
+
 from salesforce_flow_mcp.auth.credentials import credentials_from_settings
 from salesforce_flow_mcp.auth.login import run_login, run_logout
 from salesforce_flow_mcp.auth.token_store import TokenStore
@@ -289,6 +290,7 @@ async def test_login_with_a_real_chromium(store: TokenStore) -> None:
     except ImportError:
         pytest.skip("the python `playwright` package is not installed (not a project dependency)")
     import uvicorn
+
     from salesforce_flow_mcp.localorg.app import create_org_app
     from salesforce_flow_mcp.localorg.state import OrgState
 

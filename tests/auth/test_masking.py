@@ -6,6 +6,7 @@ import io
 import logging
 
 import pytest
+
 from salesforce_flow_mcp.auth.errors import AuthError
 from salesforce_flow_mcp.auth.masking import (
     SecretMaskingFilter,

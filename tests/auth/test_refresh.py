@@ -8,6 +8,9 @@ from pathlib import Path
 import anyio
 import httpx2
 import pytest
+from starlette.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from salesforce_flow_mcp.auth.credentials import (
     AuthError,
     RefreshTokenCredentials,
@@ -18,8 +21,6 @@ from salesforce_flow_mcp.auth.credentials import (
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.localorg.connected_apps import ConnectedApp
-from starlette.responses import HTMLResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .helpers import FLOWS_PATH, Org, assert_no_secrets, authorized_get, bearer, make_org, sign_in, stored_sign_in
 

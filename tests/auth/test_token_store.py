@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from salesforce_flow_mcp.auth.errors import AuthError
 from salesforce_flow_mcp.auth.token_store import StoredLogin, TokenStore, store_home
 

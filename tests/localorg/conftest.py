@@ -247,6 +247,7 @@ def self_signed_cert(folder: Path) -> tuple[str, str]:
 def live_org(flows: Path, *, db_path: str | None = None, tls_dir: Path | None = None) -> Iterator[LiveOrg]:
     """serve_org on 127.0.0.1 with a free port, in a blocking portal's event loop; stopped on exit."""
     import anyio.from_thread
+
     from salesforce_flow_mcp.localorg.runner import serve_org
 
     cert, key = self_signed_cert(tls_dir) if tls_dir is not None else (None, None)

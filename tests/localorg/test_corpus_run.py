@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.actions import ActionRegistry
 from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.loader import load_flow_dir

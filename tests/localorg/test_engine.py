@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.actions import ActionError, ActionRegistry
 from salesforce_flow_mcp.localorg.flows.bulk import run_bulk
 from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome

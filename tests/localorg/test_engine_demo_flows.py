@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.loader import demo_flows_dir, load_flow_dir
 from salesforce_flow_mcp.localorg.flows.model import Flow

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.formula import (
     MAX_NESTING,
     CompiledFormula,

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.loader import MAX_FLOW_BYTES, FlowLoadError, load_flow_file, parse_flow
 from salesforce_flow_mcp.localorg.flows.records import RecordStore

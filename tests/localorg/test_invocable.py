@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.invocable import action_summary, describe_flow, is_invocable
 from salesforce_flow_mcp.localorg.flows.loader import demo_flows_dir, load_flow_dir, parse_flow
 from salesforce_flow_mcp.localorg.flows.model import Flow

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.loader import (
     FlowLoadError,
     demo_flows_dir,

@@ -8,11 +8,12 @@ from typing import Any
 
 import httpx2
 import pytest
-from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from salesforce_flow_mcp.localorg.app import create_org_app
+from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN
 
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from salesforce_flow_mcp.localorg.errors import SalesforceError
 from salesforce_flow_mcp.localorg.soql import parse_soql
 from salesforce_flow_mcp.localorg.soql_eval import Catalog, ObjectSchema, execute

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2
 import pytest
+
 from salesforce_flow_mcp.localorg.state import OrgState, OrgStateError
 
 V = "/services/data/v59.0"

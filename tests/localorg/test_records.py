@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from salesforce_flow_mcp.localorg.flows.records import RecordError, RecordStore
 from salesforce_flow_mcp.sfid import is_salesforce_id
 

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 import requests
-from salesforce_flow_mcp.localorg.state import OrgState
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
     SalesforceResourceNotFound,
 )
+
+from salesforce_flow_mcp.localorg.state import OrgState
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from typing import Any
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
 from salesforce_flow_mcp.localorg.flows import formula_values as fv
 from salesforce_flow_mcp.localorg.flows.formula_ast import Call, Chain, Literal, Logic, Node, Prefix, Ref
 from salesforce_flow_mcp.localorg.flows.formula_functions import lookup_function
