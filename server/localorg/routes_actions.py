@@ -35,17 +35,20 @@ async def list_flow_actions(request: Request) -> Response:
     return json_response({"actions": actions})
 
 
-def _action_version(state: OrgState, raw_name: str) -> FlowVersion:
-    """The version an invocation runs (active, else latest); 404 when unknown or not invocable."""
-    name = flow_api_name(raw_name)
+def _action_version(request: Request) -> FlowVersion:
+    """The version the caller runs (facts §1: a flow admin the latest, a flow user the active one, else the latest);
+    404 when unknown or not invocable."""
+    state = org_state(request)
+    name = flow_api_name(request.path_params["name"])
     definition = state.flows.by_name(name)
-    if definition is None or not definition.runnable.invocable:
+    version = None if definition is None else definition.runnable_for(flow_admin=state.is_flow_admin(session(request)))
+    if version is None or not version.invocable:
         raise not_found(f"The action flow/{name} does not exist or is not an invocable flow.")
-    return definition.runnable
+    return version
 
 
 async def describe_flow_action(request: Request) -> Response:
-    version = _action_version(org_state(request), request.path_params["name"])
+    version = _action_version(request)
     return json_response(version.describe(api_version(request)))
 
 
@@ -113,7 +116,7 @@ def run_batch(state: OrgState, version: FlowVersion, inputs: list[Any], user_id:
 async def invoke_flow_action(request: Request) -> Response:
     """An array with one result per input; HTTP 400 when any input failed (the whole array still comes back)."""
     state = org_state(request)
-    version = _action_version(state, request.path_params["name"])
+    version = _action_version(request)
     inputs = _inputs(await read_json_object(request))
     results = await state.call(run_batch, state, version, inputs, session(request).user_id)
     failed = any(not r["isSuccess"] for r in results)

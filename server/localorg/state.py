@@ -26,7 +26,7 @@ from .flows.engine import FlowEngine, InterviewOutcome
 from .flows.loader import MAX_FLOW_BYTES, FlowLoadError, demo_flows_dir, parse_flow
 from .flows.model import Flow
 from .flows.records import RecordStore
-from .sessions import SessionRegistry
+from .sessions import SessionInfo, SessionRegistry
 from .state_flows import FlowRegistry, FlowVersion, sf_datetime
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,11 @@ class OrgState:
     def user_id(self) -> str:
         """The org's admin user, who owns every session the org issues by default."""
         return self.records.admin_user_id
+
+    def is_flow_admin(self, session: SessionInfo) -> bool:
+        """Whether the caller manages flows (Salesforce's "Manage Flow"): the org's admin user does; other users
+        (e.g. one a connected app's client-credentials grant runs as) are flow users."""
+        return session.user_id == self.user_id
 
     def close(self) -> None:
         with self.lock:

@@ -120,8 +120,12 @@ class FlowDefinitionRecord:
 
     @property
     def runnable(self) -> FlowVersion:
-        """What an invocation runs: the active version, or the latest when none is active."""
+        """What an invocation runs for a flow user: the active version, or the latest when none is active."""
         return self.active or self.latest
+
+    def runnable_for(self, *, flow_admin: bool) -> FlowVersion:
+        """Salesforce gives a flow admin the latest version always, and anyone else the runnable one."""
+        return self.latest if flow_admin else self.runnable
 
     @property
     def namespace_prefix(self) -> str | None:
