@@ -23,8 +23,8 @@ test: $(STAMP) lint typecheck
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check server tools tests bench
-	$(VENV)/bin/ruff format --check server tools tests bench
+	$(VENV)/bin/ruff check server tools tests $(wildcard bench)
+	$(VENV)/bin/ruff format --check server tools tests $(wildcard bench)
 
 # The source folders are installed under one package name; type-check them under that name.
 typecheck: $(STAMP)
