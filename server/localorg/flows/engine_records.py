@@ -172,19 +172,30 @@ def run_create(iv: Interview, el: Element) -> str | None:
     return el.connector
 
 
+def _referenced(
+    iv: Interview, reference: str, declared_object: str | None, verb: str
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(object, Id, record) for each record an update/delete by reference names; a record without Id faults."""
+    targets = []
+    for record in _records_of(iv, reference):
+        record_id = record.get("Id")
+        if not record_id:
+            article = "an" if verb[0] in "aeiou" else "a"
+            raise RecordError("MISSING_ARGUMENT", f"Id not specified in {article} {verb} call", ["Id"])
+        targets.append((_object_of(iv, record, reference, declared_object), str(record_id), record))
+    return targets
+
+
 def run_update(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordUpdate)
     store = iv.runtime.records
     try:
         with _transaction(iv):
             if el.input_reference:
-                for record in _records_of(iv, el.input_reference):
-                    record_id = record.get("Id")
-                    if not record_id:
-                        raise RecordError("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"])
+                for sobject, record_id, record in _referenced(iv, el.input_reference, el.object, "update"):
                     fields = _writable(record)
                     fields.pop("Id", None)
-                    store.update(_object_of(iv, record, el.input_reference, el.object), str(record_id), fields)
+                    store.update(sobject, record_id, fields)
                 return el.connector
             if not el.object:
                 raise FlowHalt(f"Update Records element {el.name} names no object")
@@ -202,11 +213,8 @@ def run_delete(iv: Interview, el: Element) -> str | None:
     try:
         with _transaction(iv):
             if el.input_reference:
-                for record in _records_of(iv, el.input_reference):
-                    record_id = record.get("Id")
-                    if not record_id:
-                        raise RecordError("MISSING_ARGUMENT", "Id not specified in a delete call", ["Id"])
-                    store.delete(_object_of(iv, record, el.input_reference, el.object), str(record_id))
+                for sobject, record_id, _record in _referenced(iv, el.input_reference, el.object, "delete"):
+                    store.delete(sobject, record_id)
                 return el.connector
             if not el.object:
                 raise FlowHalt(f"Delete Records element {el.name} names no object")
