@@ -21,7 +21,10 @@ from salesforce_flow_mcp.runtime import Running, assemble
 from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# Real Flow metadata from public repositories (tests/data/flows-corpus/SOURCES.md says from where and under which
+# licence), and the seed OpenAPI spec the tools implement.
+CORPUS = REPO / "tests" / "data" / "flows-corpus"
+SEED_SPEC = REPO / "docs" / "seed-openapi.yml"
 # The two protocol eras a client may speak: the initialize handshake (2025-11-25) and the stateless 2026-07-28 one.
 PROTOCOL_MODES = ("legacy", "2026-07-28")
 DIALECTS = ("salesforce", "seed")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import CORPUS
+
 CLI = [sys.executable, "-m", "salesforce_flow_mcp"]
 
 
@@ -102,13 +104,9 @@ def test_demo_prints_a_transcript_of_a_real_session() -> None:
 
 def test_your_own_flows_with_action_stubs_in_the_embedded_org(tmp_path: Path) -> None:
     """A folder of retrieved flows (here from the shared corpus) runs offline; an Apex action answers from a stub."""
-    from tests.support import SHARED
-
     flows = tmp_path / "flows"
     flows.mkdir()
-    source = (
-        SHARED / "flows-corpus" / "mitchspano__apex-trigger-actions-framework" / "TriggerActionFlowTest.flow-meta.xml"
-    )
+    source = CORPUS / "mitchspano__apex-trigger-actions-framework" / "TriggerActionFlowTest.flow-meta.xml"
     (flows / source.name).write_bytes(source.read_bytes())
     env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
     listing = run("tools", "--demo", "--flows", str(flows), env=env)

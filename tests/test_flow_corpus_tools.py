@@ -1,4 +1,4 @@
-"""Per-flow tool schemas for every real flow of /work/shared/flows-corpus, served by the embedded org over HTTP.
+"""Per-flow tool schemas for every real flow of tests/data/flows-corpus, served by the embedded org over HTTP.
 
 The expected interface of each flow (is it invocable, which variables are inputs and outputs, of which types) is
 read from the XML here with defusedxml, independently of the org's loader; the schemas are derived from the
@@ -23,11 +23,7 @@ from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.tools.flow_naming import assign_tool_names
 from salesforce_flow_mcp.tools.flow_schema import FlowToolSchemas, schemas_from_describe
-
-CORPUS = Path("/work/shared/flows-corpus")
-if not CORPUS.is_dir():  # CI lays shared/ beside the clone
-    CORPUS = Path(__file__).resolve().parents[2] / "shared" / "flows-corpus"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared flows corpus is not available")
+from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 SUFFIX = ".flow-meta.xml"

@@ -10,11 +10,11 @@ from jsonschema import Draft202012Validator
 
 from salesforce_flow_mcp.tools.operations import OPERATION_TOOLS
 from salesforce_flow_mcp.tools.schemas import output_schema, seed_components
-from tests.support import SHARED
+from tests.support import SEED_SPEC
 
 
 def test_bundled_components_are_the_seed_specs() -> None:
-    spec = yaml.safe_load((SHARED / "reference" / "seed-openapi.yml").read_text())
+    spec = yaml.safe_load(SEED_SPEC.read_text())
     assert seed_components() == spec["components"]["schemas"]
 
 

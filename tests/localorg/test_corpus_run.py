@@ -1,4 +1,4 @@
-"""Run the real flows of /work/shared/flows-corpus on the embedded engine.
+"""Run the real flows of tests/data/flows-corpus on the embedded engine.
 
 Each test seeds the record store with what the flow looks up, runs it with chosen inputs, and checks the outputs a
 person computes by reading the flow (the comment above each expectation says why). Flows that call Apex or other
@@ -22,11 +22,7 @@ from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutco
 from salesforce_flow_mcp.localorg.flows.loader import load_flow_dir
 from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.flows.records import RecordStore
-
-CORPUS = Path("/work/shared/flows-corpus")
-if not CORPUS.is_dir():  # CI lays shared/ beside the clone
-    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "flows-corpus"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared flows corpus is not available")
+from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
 FIXED_NOW = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC)
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from salesforce_flow_mcp.localorg.flows.invocable import action_summary, describe_flow, is_invocable
 from salesforce_flow_mcp.localorg.flows.loader import demo_flows_dir, load_flow_dir, parse_flow
 from salesforce_flow_mcp.localorg.flows.model import Flow
-
-CORPUS = Path("/work/shared/flows-corpus")
-if not CORPUS.is_dir():
-    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "flows-corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared flows corpus is not available")
+from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
 NOT_INVOCABLE_TRIGGERED = {
     "Duplicate_Email",
@@ -60,7 +55,6 @@ def corpus() -> dict[str, Flow]:
     return {flow.api_name: flow for flow in load_flow_dir(CORPUS)}
 
 
-@needs_corpus
 def test_which_corpus_flows_are_flow_actions(corpus: dict[str, Flow]) -> None:
     invocable = {name for name, flow in corpus.items() if is_invocable(flow)}
     assert len(corpus) == 40
@@ -71,7 +65,6 @@ def test_which_corpus_flows_are_flow_actions(corpus: dict[str, Flow]) -> None:
     assert invocable | NOT_INVOCABLE_TRIGGERED | SCREEN_FLOWS == set(corpus)
 
 
-@needs_corpus
 def test_describe_matches_the_listed_variables_of_every_invocable_flow(corpus: dict[str, Flow]) -> None:
     listed = _listed_interfaces()
     checked = 0
@@ -93,7 +86,6 @@ def test_describe_matches_the_listed_variables_of_every_invocable_flow(corpus: d
     assert checked == 32
 
 
-@needs_corpus
 def test_describe_shape_of_a_corpus_flow(corpus: dict[str, Flow]) -> None:
     describe = describe_flow(corpus["Create_Booking"], "59.0")
     assert describe["name"] == "Create_Booking"
@@ -123,7 +115,6 @@ def test_describe_shape_of_a_corpus_flow(corpus: dict[str, Flow]) -> None:
     assert (guid["name"], guid["type"]) == ("Flow__InterviewGuid", "STRING")
 
 
-@needs_corpus
 def test_apex_and_collection_parameters(corpus: dict[str, Flow]) -> None:
     describe = describe_flow(corpus["Webhook2Flow_Deploy_Test"], "59.0")
     by_name = {p["name"]: p for p in describe["inputs"]}

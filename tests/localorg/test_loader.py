@@ -16,11 +16,8 @@ from salesforce_flow_mcp.localorg.flows.loader import (
     parse_flow,
 )
 from salesforce_flow_mcp.localorg.flows.model import ActionCall, Decision, Loop, RecordLookup, Subflow
+from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
-CORPUS = Path("/work/shared/flows-corpus")
-if not CORPUS.is_dir():
-    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "flows-corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared flows corpus is not available")
 NS = "http://soap.sforce.com/2006/04/metadata"
 
 
@@ -28,7 +25,6 @@ def flow(body: str, *, root: str = f'<Flow xmlns="{NS}">') -> bytes:
     return f"<?xml version='1.0' encoding='UTF-8'?>{root}<label>T</label>{body}</Flow>".encode()
 
 
-@needs_corpus
 def test_every_corpus_file_loads() -> None:
     files = sorted(CORPUS.rglob("*.flow-meta.xml"))
     assert len(files) == 40
@@ -37,7 +33,6 @@ def test_every_corpus_file_loads() -> None:
     assert {f.api_name for f in flows} == {p.name.removesuffix(".flow-meta.xml") for p in files}
 
 
-@needs_corpus
 def test_corpus_element_tallies_match_sources() -> None:
     flows = load_flow_dir(CORPUS)
     totals: dict[str, int] = {}
@@ -60,7 +55,6 @@ def test_corpus_element_tallies_match_sources() -> None:
     assert resources == {"formulas": 16, "constants": 6, "choices": 9, "textTemplates": 2, "dynamicChoiceSets": 1}
 
 
-@needs_corpus
 def test_corpus_details_are_parsed() -> None:
     flows = {f.api_name: f for f in load_flow_dir(CORPUS)}
     detector = flows["AIM_IncidentDetector"]
