@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import mcp_types as types
-from jsonschema import Draft202012Validator
 
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.errors import SalesforceError
@@ -21,7 +20,7 @@ from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.salesforce.routes import Dialect, handler_for
 
 from .operations import OPERATION_TOOLS, OperationTool
-from .validation import ArgumentError, compile_input_schema, validate_arguments
+from .validation import ArgumentError, InputValidator, compile_input_schema, validate_arguments
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class Outcome:
 @dataclass(frozen=True)
 class RegisteredTool:
     tool: types.Tool
-    validator: Draft202012Validator
+    validator: InputValidator  # compiled on the tool's first call
     run: Callable[[Args], Awaitable[Outcome]]
     # Reshapes arguments before validation (flow tools: a null input means "leave it unset").
     prepare: Callable[[Args], Args] | None = None

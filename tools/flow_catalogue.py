@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import mcp_types as types
 
 from .catalogue import Catalogue
 from .flow_loading import FlowEntry, FlowLoader
@@ -94,8 +94,10 @@ class FlowCatalogue:
         self.catalogue.add(tools)
         self._flow_tool_names = {t.tool.name for t in tools} - {SEARCH_TOOL}
 
-    def _snapshot(self) -> str:
-        return json.dumps([t.model_dump(mode="json") for t in self.catalogue.tools()], sort_keys=True)
+    def _snapshot(self) -> list[types.Tool]:
+        """The tool list as it is now; two snapshots compare equal when every tool's fields do (pydantic equality,
+        nested schemas included): cheap, where dumping 1,000 tools to JSON to compare them took tens of ms."""
+        return self.catalogue.tools()
 
     async def wait_ready(self) -> None:
         with anyio.move_on_after(self.options.startup_wait):

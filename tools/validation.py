@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from salesforce_flow_mcp.salesforce.soql import soql_objects, without_literals
 from salesforce_flow_mcp.sfid import is_api_name, is_salesforce_id
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 # Objects a flow tool may read: the Flow family of the Tooling and data APIs.
 FLOW_OBJECTS = frozenset(
@@ -44,13 +45,34 @@ class ArgumentError(ValueError):
     """Arguments an agent must correct; the message says how."""
 
 
-def compile_input_schema(schema: dict[str, Any]) -> Draft202012Validator:
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+class InputValidator:
+    """A tool's inputSchema, checked against the 2020-12 metaschema and compiled when the tool is first called.
+
+    The metaschema check costs about a millisecond per schema: an org of 1,000 flows would pay over a second at every
+    start, before tools/list, for tools most sessions never call. jsonschema itself is imported then too.
+    """
+
+    __slots__ = ("_compiled", "schema")
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._compiled: Draft202012Validator | None = None
+
+    def compiled(self) -> Draft202012Validator:
+        if self._compiled is None:
+            from jsonschema import Draft202012Validator
+
+            Draft202012Validator.check_schema(self.schema)
+            self._compiled = Draft202012Validator(self.schema)
+        return self._compiled
 
 
-def validate_arguments(tool_name: str, validator: Draft202012Validator, arguments: dict[str, Any]) -> None:
-    problems = sorted(validator.iter_errors(arguments), key=lambda e: list(e.absolute_path))
+def compile_input_schema(schema: dict[str, Any]) -> InputValidator:
+    return InputValidator(schema)
+
+
+def validate_arguments(tool_name: str, validator: InputValidator, arguments: dict[str, Any]) -> None:
+    problems = sorted(validator.compiled().iter_errors(arguments), key=lambda e: list(e.absolute_path))
     if problems:
         raise ArgumentError(f"Invalid arguments for {tool_name}: " + "; ".join(_describe(p) for p in problems[:5]))
 

@@ -1,6 +1,9 @@
 """Talking to a Salesforce OAuth server (login.salesforce.com, test.salesforce.com, a My Domain, or the embedded org)
 with authlib's AsyncOAuth2Client over httpx2: the grants, revocation, and turning every failure into an AuthError.
 
+authlib and joserfc are imported when an OAuthClient is made, not with this module: a server started with an access
+token alone never needs them, and they cost about 45 ms of every start.
+
 Every answer is checked before it is used: the `instance_url` a token response names must be https (or loopback),
 since the next thing we do is send the token there.
 """
@@ -10,18 +13,16 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.httpx_client import AsyncOAuth2Client
-from authlib.oauth2.rfc6749.errors import MissingCodeException
-from authlib.oauth2.rfc7523 import JWTBearerGrant
-from joserfc.jwk import RSAKey
 
 from ..urls import UnsafeURLError, require_safe_url
 from .errors import AuthError
 from .masking import register_secret
+
+if TYPE_CHECKING:
+    from joserfc.jwk import RSAKey
 
 PRODUCTION_LOGIN_URL = "https://login.salesforce.com"
 SANDBOX_LOGIN_URL = "https://test.salesforce.com"
@@ -32,7 +33,7 @@ LOGIN_URL_ALIASES = {
     "sandbox": SANDBOX_LOGIN_URL,
     "test": SANDBOX_LOGIN_URL,
 }
-JWT_BEARER_GRANT_TYPE = JWTBearerGrant.GRANT_TYPE
+JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"  # authlib's JWTBearerGrant.GRANT_TYPE
 JWT_ASSERTION_LIFETIME = 180  # seconds; Salesforce accepts at most 3 minutes
 TOKEN_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
 LOGIN_AGAIN = "Run `salesforce-flow-mcp login` again."
@@ -142,6 +143,8 @@ class OAuthClient:
         redirect_uri: str | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
+        from authlib.integrations.httpx_client import AsyncOAuth2Client
+
         try:
             self.endpoints = OAuthEndpoints(require_safe_url(base_url, "login URL"))
         except UnsafeURLError as exc:
@@ -206,6 +209,8 @@ class OAuthClient:
         return IssuedToken.from_response(token, self.endpoints.token_url)
 
     async def jwt_bearer(self, *, username: str, private_key_pem: bytes, audience: str) -> IssuedToken:
+        from authlib.oauth2.rfc7523 import JWTBearerGrant
+
         key = load_rsa_private_key(private_key_pem)
         now = int(time.time())
         assertion = JWTBearerGrant.sign(
@@ -243,6 +248,9 @@ class OAuthClient:
         raise AuthError(f"The org did not revoke the token: HTTP {response.status_code} {code or ''}".rstrip() + ".")
 
     async def _call(self, what: str, call: Awaitable[T], *, invalid_grant: str) -> T:
+        from authlib.integrations.base_client import OAuthError
+        from authlib.oauth2.rfc6749.errors import MissingCodeException
+
         url = self.endpoints.token_url
         try:
             return await call
@@ -286,6 +294,8 @@ def _text(value: str | bytes) -> str:
 
 def load_rsa_private_key(pem: bytes) -> RSAKey:
     """The RSA private key of a PEM file, or an AuthError saying what is wrong with it."""
+    from joserfc.jwk import RSAKey
+
     try:
         key = RSAKey.import_key(pem)
     except Exception as exc:  # joserfc/cryptography raise several types for a bad key file
