@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
+import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-from mcp import Client
 
-from .app import FlowServer, build_server, serve_stdio
 from .config import Settings
 from .connect import NotConfiguredError, salesforce_client
-from .notify import ToolListNotifier
 from .salesforce.client import SalesforceClient
-from .tools.catalogue import Catalogue
 from .tools.describe_cache import DescribeCache, default_cache_dir
-from .tools.flow_catalogue import FlowCatalogue, FlowToolOptions
 from .tools.flow_loading import FlowLoader
+
+# The MCP side (the mcp SDK and everything built on it) is imported on a thread of its own while the server connects
+# and the org answers the first flow requests: half a second of imports and the org's round trips overlap.
+if TYPE_CHECKING:
+    from .app import FlowServer
+    from .notify import ToolListNotifier
+    from .tools.catalogue import Catalogue
+    from .tools.flow_catalogue import FlowCatalogue
 
 __all__ = ["NotConfiguredError", "Running", "call_tool_json", "list_tools_json", "mcp_server", "serve"]
 
 logger = logging.getLogger(__name__)
+
+GC_PAUSE_LIMIT = 10.0  # seconds: the longest the collector stays paused when the first catalogue is slow to come
+MCP_SIDE = (
+    "salesforce_flow_mcp.app",
+    "salesforce_flow_mcp.notify",
+    "salesforce_flow_mcp.tools.flow_catalogue",
+    "mcp.server.stdio",
+)
 
 
 @dataclass
@@ -34,19 +49,39 @@ class Running:
     flows: FlowCatalogue | None
 
 
+def flow_loader(client: SalesforceClient, settings: Settings, *, demo: bool = False) -> FlowLoader | None:
+    """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off."""
+    if not settings.flow_tools:
+        return None
+    cache = None
+    cache_dir = settings.cache_dir if settings.cache_dir is not None else ("" if demo else str(default_cache_dir()))
+    if cache_dir:
+        cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
+    return FlowLoader(client, use_composite=settings.dialect == "salesforce", cache=cache)
+
+
 def assemble(
-    client: SalesforceClient, settings: Settings, *, demo: bool = False, notifier: ToolListNotifier | None = None
+    client: SalesforceClient,
+    settings: Settings,
+    *,
+    demo: bool = False,
+    notifier: ToolListNotifier | None = None,
+    loader: FlowLoader | None = None,
 ) -> Running:
-    """Catalogue, per-flow catalogue and MCP server over a connected client (nothing started yet)."""
+    """Catalogue, per-flow catalogue and MCP server over a connected client (nothing started yet).
+
+    `loader` is one from flow_loader(), possibly loading already; by default a new one is made.
+    """
+    from .app import build_server
+    from .notify import ToolListNotifier
+    from .tools.catalogue import Catalogue
+    from .tools.flow_catalogue import FlowCatalogue, FlowToolOptions
+
     notifier = notifier or ToolListNotifier()
     catalogue = Catalogue(client, settings.dialect, read_only=settings.read_only)
     flows = None
-    if settings.flow_tools:
-        cache = None
-        cache_dir = settings.cache_dir if settings.cache_dir is not None else ("" if demo else str(default_cache_dir()))
-        if cache_dir:
-            cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
-        loader = FlowLoader(client, use_composite=settings.dialect == "salesforce", cache=cache)
+    loader = loader or flow_loader(client, settings, demo=demo)
+    if loader is not None:
         options = FlowToolOptions(
             include=settings.include_flows,
             exclude=settings.exclude_flows,
@@ -58,23 +93,88 @@ def assemble(
     return Running(build_server(catalogue, flows, notifier), catalogue, flows)
 
 
+class _McpSideImport:
+    """The MCP side imported on a thread of its own, started first: the imports overlap with making the HTTP client
+    (whose certificate loading runs without the GIL) and with the org's answers to the first requests."""
+
+    def __init__(self) -> None:
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if any(name not in sys.modules for name in MCP_SIDE):
+            self._thread = threading.Thread(target=self._run, name="import-mcp-side")
+            self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for name in MCP_SIDE:
+                importlib.import_module(name)
+        except BaseException as exc:  # raised again in the server's task, where it would have happened
+            self._error = exc
+
+    async def wait(self) -> None:
+        if self._thread is not None:
+            await anyio.to_thread.run_sync(self._thread.join)
+        if self._error is not None:
+            raise self._error
+
+
+class _StartupGC:
+    """Cyclic garbage collection paused while the server starts.
+
+    The imports and a first catalogue of 1,000 tools make hundreds of thousands of objects that live as long as the
+    server, and the collector kept rescanning them: a third of the time it took to build the tools. Startup makes next
+    to no cyclic garbage. When the first catalogue is in, what exists then is frozen (moved out of the collector's
+    generations, so the first collection does not scan it all on the way to tools/list, nor any later one) and
+    collection resumes. Later garbage, replaced catalogues included, is collected as usual.
+    """
+
+    def __init__(self) -> None:
+        self._paused = gc.isenabled()
+        gc.disable()
+
+    def resume(self) -> None:
+        if self._paused:
+            self._paused = False
+            gc.freeze()
+            gc.enable()
+
+    async def resume_when_ready(self, flows: FlowCatalogue) -> None:
+        with anyio.move_on_after(GC_PAUSE_LIMIT):
+            await flows.wait_ready()
+        self.resume()
+
+
 @asynccontextmanager
 async def mcp_server(settings: Settings, demo: bool = False, flows_dir: Path | None = None) -> AsyncIterator[Running]:
     """A ready-to-serve server; the flow catalogue loads in the background while it runs."""
-    async with salesforce_client(settings, demo=demo, flows_dir=flows_dir) as client:
-        running = assemble(client, settings, demo=demo)
-        async with anyio.create_task_group() as group:
-            if running.flows is not None:
-                group.start_soon(running.flows.run)
-            try:
-                yield running
-            finally:
-                group.cancel_scope.cancel()
+    startup_gc = _StartupGC()
+    try:
+        mcp_side = _McpSideImport()
+        async with salesforce_client(settings, demo=demo, flows_dir=flows_dir) as client:
+            async with anyio.create_task_group() as group:
+                loader = flow_loader(client, settings, demo=demo)
+                if loader is not None:
+                    loader.start_early(group)  # the org answers while the MCP side is imported
+                await mcp_side.wait()
+                running = assemble(client, settings, demo=demo, loader=loader)
+                if running.flows is not None:
+                    group.start_soon(running.flows.run)
+                    group.start_soon(startup_gc.resume_when_ready, running.flows)
+                else:
+                    startup_gc.resume()
+                try:
+                    yield running
+                finally:
+                    group.cancel_scope.cancel()
+    finally:
+        startup_gc.resume()
 
 
 async def serve(settings: Settings, demo: bool, flows_dir: Path | None, transport: str, host: str, port: int) -> None:
     async with mcp_server(settings, demo, flows_dir) as running:
         if transport == "stdio":
+            from .app import serve_stdio
+
             await serve_stdio(running.server)
             return
         import uvicorn
@@ -86,6 +186,8 @@ async def serve(settings: Settings, demo: bool, flows_dir: Path | None, transpor
 
 
 async def list_tools_json(settings: Settings, demo: bool, flows_dir: Path | None) -> dict[str, Any]:
+    from mcp import Client
+
     async with mcp_server(settings, demo, flows_dir) as running, Client(running.server, mode="legacy") as client:
         result = await client.list_tools()
         return {
@@ -97,6 +199,8 @@ async def list_tools_json(settings: Settings, demo: bool, flows_dir: Path | None
 async def call_tool_json(
     settings: Settings, demo: bool, flows_dir: Path | None, name: str, arguments: dict[str, Any]
 ) -> dict[str, Any]:
+    from mcp import Client
+
     async with mcp_server(settings, demo, flows_dir) as running, Client(running.server, mode="legacy") as client:
         if running.flows is not None:
             await running.flows.wait_ready()

@@ -7,12 +7,13 @@ on requests in flight either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import anyio
+from anyio.abc import TaskGroup
 
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.errors import SalesforceError
@@ -48,15 +49,31 @@ class FlowLoader:
         *,
         use_composite: bool,
         cache: DescribeCache | None = None,
-        concurrency: int = 4,
+        concurrency: int = 8,
     ) -> None:
         self.client = client
         self.use_composite = use_composite
         self.cache = cache
         self.concurrency = concurrency
         self.last_stats = LoadStats(0, 0, 0, 0)
+        self._early: _EarlyLoad | None = None
+
+    def start_early(self, group: TaskGroup) -> None:
+        """Start the first load now, in `group`; the next load() takes its result (or raises its error).
+
+        The server starts it before importing its MCP side, so the org's answers arrive while that import runs.
+        """
+        early = _EarlyLoad()
+        self._early = early
+        group.start_soon(early.run, self._fetch)
 
     async def load(self) -> list[FlowEntry]:
+        early, self._early = self._early, None
+        if early is not None:
+            return await early.outcome()
+        return await self._fetch()
+
+    async def _fetch(self) -> list[FlowEntry]:
         requests = 2
         listing, versions = await self._list_and_versions()
         actions = [a for a in (listing or {}).get("actions") or [] if isinstance(a, dict) and a.get("name")]
@@ -160,6 +177,27 @@ class FlowLoader:
             else:
                 logger.warning("could not describe %s: %s", name, item)
         return found
+
+
+class _EarlyLoad:
+    def __init__(self) -> None:
+        self._done = anyio.Event()
+        self._entries: list[FlowEntry] = []
+        self._error: Exception | None = None
+
+    async def run(self, fetch: Callable[[], Awaitable[list[FlowEntry]]]) -> None:
+        try:
+            self._entries = await fetch()
+        except Exception as exc:  # handed to whoever asks for the result, as the load would have raised it
+            self._error = exc
+        finally:
+            self._done.set()
+
+    async def outcome(self) -> list[FlowEntry]:
+        await self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._entries
 
 
 def _describe_path(api_name: str) -> str:
