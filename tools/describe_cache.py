@@ -54,6 +54,11 @@ class DescribeCache:
             return describe
         return None
 
+    def release(self) -> None:
+        """Forget the describes read or written so far; the next get() reads the file again. A load calls this when
+        done: between refreshes, the describes of a thousand flows would be megabytes held for nothing."""
+        self._entries = None
+
     def replace_all(self, entries: dict[str, tuple[str, dict[str, Any]]]) -> None:
         """Keep exactly these flows (the org's current ones) and write the file."""
         self._entries = {name: {"version": v, "describe": d} for name, (v, d) in entries.items() if v}

@@ -60,15 +60,16 @@ class FlowCatalogue:
                 entries = self.selected(await self.loader.load())
             finally:
                 self._ready.set()  # even a failed first load must not keep tools/list waiting
-            self.entries = entries
+            selected = len(entries)
             self._install(entries)
+            del entries  # the describes are not held while clients are told and fetch the new tool list
             changed = self._snapshot() != before
         if changed:
             await self.notify()
         stats = self.loader.last_stats
         return {
             "invocableFlows": stats.listed,
-            "selectedFlows": len(entries),
+            "selectedFlows": selected,
             "flowTools": len(self._flow_tool_names),
             "describedFromOrg": stats.described,
             "describeFailures": stats.failed,
@@ -78,11 +79,14 @@ class FlowCatalogue:
 
     def _install(self, entries: list[FlowEntry]) -> None:
         self.catalogue.remove(self._flow_tool_names | {SEARCH_TOOL})
+        # Describes are kept only for search_flows; one tool per flow needs none once the tools are made.
+        self.entries = []
         limit = self.options.max_flow_tools
         if self.catalogue.read_only:
             tools = []
             self.policy = f"{len(entries)} invocable flows, no flow tools: --read-only hides tools that run flows"
         elif len(entries) > limit:
+            self.entries = entries
             tools = [search_tool(lambda: self.entries)]
             self.policy = (
                 f"{len(entries)} invocable flows is more than the limit of {limit} tools: search_flows and "

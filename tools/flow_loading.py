@@ -49,7 +49,7 @@ class FlowLoader:
         *,
         use_composite: bool,
         cache: DescribeCache | None = None,
-        concurrency: int = 8,
+        concurrency: int = 8,  # describe requests in flight; 1,000 flows are 40 batches: 5 round trips
     ) -> None:
         self.client = client
         self.use_composite = use_composite
@@ -95,6 +95,8 @@ class FlowLoader:
                 entries[name] = FlowEntry(name, str(action.get("label") or name), versions.get(name, ""), fetched[name])
         if self.cache is not None and (fetched or len(entries) != len(actions) or missing):
             self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()})
+        if self.cache is not None:
+            self.cache.release()
         failed = len(missing) - len(fetched)
         self.last_stats = LoadStats(len(actions), len(fetched), failed, requests)
         ordered = [entries[str(a["name"])] for a in actions if str(a["name"]) in entries]

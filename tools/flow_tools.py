@@ -28,17 +28,18 @@ def flow_tools(entries: Iterable[FlowEntry], client: SalesforceClient) -> list[R
 
 def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> RegisteredTool:
     schemas = schemas_from_describe(entry.describe)
-    path = "/actions/custom/flow/" + quote(entry.api_name, safe="")
+    api_name = entry.api_name  # not the entry: the tool must not keep the flow's describe alive
+    path = "/actions/custom/flow/" + quote(api_name, safe="")
 
     async def run(args: Args) -> Outcome:
         reply = await client.request("POST", path, json_body={"inputs": [args]}, accept_statuses=(400,))
         results = reply.body if isinstance(reply.body, list) else []
         if not results or not isinstance(results[0], dict):
-            raise SalesforceError(reply.status, "UNEXPECTED_RESPONSE", f"flow {entry.api_name} returned no result")
+            raise SalesforceError(reply.status, "UNEXPECTED_RESPONSE", f"flow {api_name} returned no result")
         result = results[0]
         if result.get("isSuccess"):
             return Outcome(result.get("outputValues") or {})
-        return Outcome(None, is_error=True, message=f"Flow {entry.api_name} failed: {describe_failure(result)}")
+        return Outcome(None, is_error=True, message=f"Flow {api_name} failed: {describe_failure(result)}")
 
     tool = tool_definition(
         tool_name,
