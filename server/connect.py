@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx2
@@ -14,6 +15,14 @@ from .salesforce.client import SalesforceClient
 
 # The in-process demo org is reached through an ASGI transport: this host name never touches the network.
 DEMO_INSTANCE_URL = "http://127.0.0.1:0"
+
+
+def burst_client_factory(client: SalesforceClient, *, demo: bool = False) -> Callable[[], SalesforceClient] | None:
+    """Clients like `client` (same credentials, API version and HTTP setup) for short bursts of requests, each closed
+    after its burst; None for the in-process demo org, whose transport has no connections to keep."""
+    if demo:
+        return None
+    return partial(SalesforceClient, client.credentials, api_version=client.api_version)
 
 
 class NotConfiguredError(RuntimeError):

@@ -7,7 +7,7 @@ import importlib
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .config import Settings
-from .connect import NotConfiguredError, salesforce_client
+from .connect import NotConfiguredError, burst_client_factory, salesforce_client
 from .salesforce.client import SalesforceClient
 from .tools.describe_cache import DescribeCache, default_cache_dir
 from .tools.flow_loading import FlowLoader
@@ -49,15 +49,25 @@ class Running:
     flows: FlowCatalogue | None
 
 
-def flow_loader(client: SalesforceClient, settings: Settings, *, demo: bool = False) -> FlowLoader | None:
-    """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off."""
+def flow_loader(
+    client: SalesforceClient,
+    settings: Settings,
+    *,
+    demo: bool = False,
+    describe_client: Callable[[], SalesforceClient] | None = None,
+) -> FlowLoader | None:
+    """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off.
+
+    `describe_client` makes the clients that bursts of describes go through (see FlowLoader); by default, `client`.
+    """
     if not settings.flow_tools:
         return None
     cache = None
     cache_dir = settings.cache_dir if settings.cache_dir is not None else ("" if demo else str(default_cache_dir()))
     if cache_dir:
         cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
-    return FlowLoader(client, use_composite=settings.dialect == "salesforce", cache=cache)
+    use_composite = settings.dialect == "salesforce"
+    return FlowLoader(client, use_composite=use_composite, cache=cache, describe_client=describe_client)
 
 
 def assemble(
@@ -161,7 +171,8 @@ async def mcp_server(settings: Settings, demo: bool = False, flows_dir: Path | N
         mcp_side = _McpSideImport()
         async with salesforce_client(settings, demo=demo, flows_dir=flows_dir) as client:
             async with anyio.create_task_group() as group:
-                loader = flow_loader(client, settings, demo=demo)
+                bursts = burst_client_factory(client, demo=demo)
+                loader = flow_loader(client, settings, demo=demo, describe_client=bursts)
                 if loader is not None:
                     loader.start_early(group)  # the org answers while the MCP side is imported
                 await mcp_side.wait()
