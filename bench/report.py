@@ -1,0 +1,213 @@
+"""docs/benchmarks.md from one run's results: the machine, the tables, the goals as ratios to the floor."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+from .measure import median
+from .notes import notes
+from .scenarios import Results, StartSample
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
+    measured: str
+    floor: str
+    ratio: float
+    limit: str
+    passed: bool
+
+
+def machine() -> list[str]:
+    try:
+        uname = subprocess.run(["uname", "-a"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        uname = " ".join(platform.uname())
+    cpu = _proc_field("/proc/cpuinfo", "model name") or platform.processor() or "unknown"
+    mem_kib = _proc_field("/proc/meminfo", "MemTotal")
+    memory = f"{int(mem_kib.split()[0]) / 1024 / 1024:.1f} GiB" if mem_kib else "unknown"
+    return [
+        f"- `uname -a`: `{uname}`",
+        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory}",
+        f"- Python {platform.python_version()}; mcp {_version('mcp')}, httpx2 {_version('httpx2')}",
+    ]
+
+
+def _proc_field(path: str, key: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                name, _, value = line.partition(":")
+                if name.strip() == key:
+                    return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def _ms1(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def _med(samples: list[StartSample]) -> float:
+    return median([s.seconds for s in samples])
+
+
+def goals(results: Results) -> list[Goal]:
+    top, slow = max(results.counts), max(results.latencies)
+    floor_start = _med(results.floor_starts)
+    out: list[Goal] = []
+    for kind, limit in (("cold", 1.5), ("warm", 1.2)):
+        samples = results.starts.get((top, slow, kind))
+        if samples:
+            ratio = _med(samples) / floor_start
+            name = f"{kind} start to tools/list, {top} flows, {slow} ms"
+            out.append(Goal(name, _ms(_med(samples)), _ms(floor_start), ratio, f"<= {limit}x", ratio <= limit))
+    calls = results.calls
+    if calls:
+        direct = calls["direct"].latency.p50
+        ours, floor = calls["server"].latency.p50 - direct, calls["floor"].latency.p50 - direct
+        ratio = ours / floor if floor > 0 else float("inf")
+        name = "per-call overhead over the direct call (p50)"
+        out.append(Goal(name, _ms1(ours), _ms1(floor), ratio, "<= 1.2x", ratio <= 1.2))
+        ours_rate, floor_rate = median(calls["server"].throughput), median(calls["floor"].throughput)
+        ratio = ours_rate / floor_rate
+        name = f"throughput, {results.width} calls in flight"
+        out.append(Goal(name, f"{ours_rate:.0f}/s", f"{floor_rate:.0f}/s", ratio, ">= 0.9x", ratio >= 0.9))
+    if results.rss_kib:
+        ours_rss, floor_rss = results.rss_kib["server"], results.rss_kib["floor"]
+        ratio = ours_rss / floor_rss
+        name = f"peak RSS ({results.call_flows} flow tools)"
+        out.append(Goal(name, _mib(ours_rss), _mib(floor_rss), ratio, "<= 1.5x", ratio <= 1.5))
+    return out
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:.1f} MiB"
+
+
+def render(results: Results, command: str) -> str:
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`bench/run.py`); every number below comes from the one run described here.",
+        "",
+        f"- Command: `{command}` (from the repository root; {results.repeats} starts per cell, medians reported)",
+        f"- Date: {now}; the run took {results.wall_seconds:.0f} s",
+        *machine(),
+        "",
+        "## Goals (ratios to the floor, measured in the same run)",
+        "",
+        "| goal | salesforce-flow-mcp | floor | ratio | limit | result |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for goal in goals(results):
+        verdict = "pass" if goal.passed else "**FAIL**"
+        lines.append(f"| {goal.name} | {goal.measured} | {goal.floor} | {goal.ratio:.2f}x | {goal.limit} | {verdict} |")
+    lines += _start_tables(results)
+    lines += _call_tables(results)
+    lines += ["", notes().strip(), ""]
+    return "\n".join(lines)
+
+
+def _start_tables(results: Results) -> list[str]:
+    floor = results.floor_starts
+    lines = [
+        "",
+        "## Process start to the first complete tools/list",
+        "",
+        "Spawn of the server process to the last byte of the first tools/list answer that holds every flow tool "
+        "(raw JSON-RPC over the pipe: initialize, wait, notifications/initialized, tools/list). Median of "
+        f"{results.repeats} starts (min - max). Cold: empty describe cache; warm: a second start on the same org "
+        "with the cache the cold start wrote. Requests: API calls the org counted during the start.",
+        "",
+        "| flows | org latency | cold | warm | requests cold / warm | warm / floor | cold / floor |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    floor_start = _med(floor) if floor else float("nan")
+    for count in results.counts:
+        for latency in results.latencies:
+            cold = results.starts.get((count, latency, "cold"), [])
+            warm = results.starts.get((count, latency, "warm"), [])
+            if not cold or not warm:
+                continue
+            lines.append(
+                f"| {count} | {latency} ms | {_range(cold)} | {_range(warm)} "
+                f"| {cold[0].org_requests} / {warm[0].org_requests} "
+                f"| {_med(warm) / floor_start:.2f}x | {_med(cold) / floor_start:.2f}x |"
+            )
+    if floor:
+        lines += [
+            "",
+            f"Floor (`bench/floor_server.py`, one tool, no org request at start): {_range(floor)} "
+            f"over {len(floor)} starts; peak RSS at that point {_mib(int(median([s.peak_rss_kib for s in floor])))}.",
+        ]
+    lines += [
+        "",
+        "## tools/list size",
+        "",
+        "| flows | tools | response bytes | bytes per tool | peak RSS after a cold start |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for count in results.counts:
+        samples = results.starts.get((count, results.latencies[0], "cold"), [])
+        if samples:
+            s = samples[0]
+            rss = _mib(int(median([x.peak_rss_kib for x in samples])))
+            lines.append(f"| {count} | {s.tools} | {s.list_bytes:,} | {s.list_bytes / s.tools:,.0f} | {rss} |")
+    return lines
+
+
+def _range(samples: list[StartSample]) -> str:
+    values = [s.seconds for s in samples]
+    return f"{_ms(median(values))} ({min(values) * 1000:.0f} - {max(values) * 1000:.0f})"
+
+
+def _call_tables(results: Results) -> list[str]:
+    if not results.calls:
+        return []
+    calls = results.calls
+    direct = calls["direct"].latency.p50
+    labels = {
+        "direct": "direct HTTP (httpx2, no MCP)",
+        "floor": "floor server (one tool, same call)",
+        "server": f"salesforce-flow-mcp ({results.call_flows} flow tools)",
+    }
+    lines = [
+        "",
+        "## Calling a flow tool (org latency 0 ms)",
+        "",
+        "The same flow call (POST /actions/custom/flow/{name}, 4 inputs, 2 outputs) "
+        f"{len(calls['direct'].latency.samples)} times one at a time, then blocks of {results.width} calls in flight "
+        "(median of 3 blocks), right after the servers started. The three targets take turns, block by block. First "
+        "call: the first tools/call after tools/list, before any warm-up (lazy imports and schema compilation show "
+        "there). Overhead: p50 minus the direct call's p50.",
+        "",
+        "| target | first call | p50 | p90 | overhead (p50) | throughput | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, stats in calls.items():
+        overhead = "-" if name == "direct" else _ms1(stats.latency.p50 - direct)
+        rss = _mib(results.rss_kib[name]) if name in results.rss_kib else "-"
+        cells = [labels[name], _ms1(stats.first), _ms1(stats.latency.p50), _ms1(stats.latency.p90), overhead]
+        cells += [f"{median(stats.throughput):.0f} calls/s", rss]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
