@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .measure import median
 from .notes import notes
-from .scenarios import Results, StartSample
+from .scenarios import THROUGHPUT_BLOCKS, Results, StartSample
 
 
 @dataclass(frozen=True)
@@ -197,9 +197,9 @@ def _call_tables(results: Results) -> list[str]:
         "",
         "The same flow call (POST /actions/custom/flow/{name}, 4 inputs, 2 outputs) "
         f"{len(calls['direct'].latency.samples)} times one at a time, then blocks of {results.width} calls in flight "
-        "(median of 3 blocks), right after the servers started. The three targets take turns, block by block. First "
-        "call: the first tools/call after tools/list, before any warm-up (lazy imports and schema compilation show "
-        "there). Overhead: p50 minus the direct call's p50.",
+        f"(median of {THROUGHPUT_BLOCKS} blocks), right after the servers started. The three targets take turns, block "
+        "by block. First call: the first tools/call after tools/list, before any warm-up (lazy imports and schema "
+        "compilation show there). Overhead: p50 minus the direct call's p50.",
         "",
         "| target | first call | p50 | p90 | overhead (p50) | throughput | peak RSS |",
         "|---|---:|---:|---:|---:|---:|---:|",

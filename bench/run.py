@@ -46,7 +46,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=7, help="starts per cell (the median is reported)")
     parser.add_argument("--counts", type=_ints, default=(10, 200, 1000), help="invocable flows per org")
     parser.add_argument("--latencies", type=_ints, default=(0, 50), help="added org latency per request, in ms")
-    parser.add_argument("--calls", type=int, default=200, help="sequential calls per target")
+    parser.add_argument("--calls", type=int, default=400, help="sequential calls per target")
     parser.add_argument("--throughput-calls", type=int, default=320, help="calls per throughput block")
     parser.add_argument("--width", type=int, default=32, help="calls in flight for throughput")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file")

@@ -22,6 +22,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 SERVER_ARGV = (sys.executable, "-m", "salesforce_flow_mcp", "serve")
 FLOOR_ARGV = (sys.executable, str(BENCH_DIR / "floor_server.py"))
 LIST_DEADLINE = 120.0  # seconds a start may take before the run gives up on it
+SEQUENTIAL_BLOCKS = 8  # the sequential calls of each target, split into turns
+THROUGHPUT_BLOCKS = 5
 
 
 @dataclass(frozen=True)
@@ -148,12 +150,11 @@ async def measure_calls(
         for name in names:  # warm-up: connections open, code paths hot
             await sequential(targets[name], 20)
         samples: dict[str, list[float]] = {n: [] for n in names}
-        blocks = 4
-        for block in range(blocks):
+        for block in range(SEQUENTIAL_BLOCKS):
             for name in names[block % 3 :] + names[: block % 3]:
-                samples[name] += await sequential(targets[name], sequential_calls // blocks)
+                samples[name] += await sequential(targets[name], sequential_calls // SEQUENTIAL_BLOCKS)
         rates: dict[str, list[float]] = {n: [] for n in names}
-        for block in range(3):
+        for block in range(THROUGHPUT_BLOCKS):
             for name in names[block % 3 :] + names[: block % 3]:
                 rates[name].append(await in_flight(targets[name], total, width))
     return {n: CallStats(first[n], Latency(tuple(samples[n])), tuple(rates[n])) for n in names}
