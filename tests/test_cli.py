@@ -134,3 +134,25 @@ def test_your_own_flows_with_action_stubs_in_the_embedded_org(tmp_path: Path) ->
     broken.write_text("[1, 2]")
     refused = run("tools", "--demo", "--flows", str(flows), "--actions", str(broken), env=env)
     assert refused.returncode == 1 and "cannot load the action stubs" in refused.stderr
+
+
+def test_a_cold_start_over_many_flows_describes_them_in_batches(live_org: tuple[str, str], tmp_path: Path) -> None:
+    """More flows than one composite batch holds: the startup describe burst (its own short-lived client) gets all."""
+    import httpx2
+
+    from tests.test_flow_tools import tiny_flow
+
+    base_url, token = live_org
+    with httpx2.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as org:
+        for i in range(60):
+            name = f"Batch_Echo_{i:02d}"
+            answer = org.post("/__org/flows", params={"name": name, "activate": "true"}, content=tiny_flow(name, name))
+            assert answer.status_code == 201, answer.text
+        before = org.get("/__org/status").json()["apiUsage"]
+        done = run("tools", "--json", env=org_env(live_org, tmp_path))
+        used = org.get("/__org/status").json()["apiUsage"] - before
+    assert done.returncode == 0, done.stderr
+    names = {t["name"] for t in json.loads(done.stdout)["tools"]}
+    assert {f"flow_Batch_Echo_{i:02d}" for i in range(60)} <= names
+    # The list and version query, then 66 describes in ceil(66 / 25) = 3 composite batches (the cache was cold).
+    assert used == 2 + 3, used

@@ -314,9 +314,9 @@ def test_descriptions_mention_every_parameter(
 ) -> None:
     for name, tool in schemas.items():
         assert name in tool.description
-        inputs_part, outputs_part = tool.description.split("\nInputs:")[1].split("\nOutputs:")
-        for var_name in corpus[name].inputs:
-            assert f"- {var_name}" in inputs_part, (name, var_name)
+        inputs_part, outputs_part = tool.description.split("\nInputs")[1].split("\nOutputs")
+        listed_inputs = inputs_part.split(": ", 1)[1].rstrip(".").split(", ") if corpus[name].inputs else []
+        assert sorted(listed_inputs) == sorted(corpus[name].inputs), name
         for var_name in corpus[name].outputs:
             assert f"- {var_name}" in outputs_part, (name, var_name)
 

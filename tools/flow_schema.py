@@ -138,16 +138,26 @@ def _parameters(describe: Mapping[str, Any], key: str, flow: str) -> list[Mappin
 
 
 def _line(param: Mapping[str, Any], schema: Schema) -> str:
+    """One output: its name, what it is and its Salesforce type, in one short line."""
     name = str(param["name"])
-    title = schema["title"]
-    head = f"- {name}" if title == name else f"- {name} ({title})"
-    return f"{head}: {schema['description']}"
+    about = _text(param.get("description")) or (schema["title"] if schema["title"] != name else "")
+    type_name, _ = rule_for(param)
+    kind = (type_name or "any") + ("[]" if _max_occurs(param) > 1 else "")
+    return f"- {name} ({kind})" + (f": {_sentence(about)}" if about else "")
+
+
+def _names(heading: str, params: list[Mapping[str, Any]]) -> str:
+    if not params:
+        return f"{heading}: none."
+    names = [str(p["name"]) + (" (required)" if p.get("required") is True else "") for p in params[:MAX_LISTED]]
+    more = f", ... and {len(params) - MAX_LISTED} more (see the schema)" if len(params) > MAX_LISTED else ""
+    return f"{heading} (described in the input schema): {', '.join(names)}{more}."
 
 
 def _section(heading: str, params: list[Mapping[str, Any]], schemas: list[Schema]) -> list[str]:
     if not params:
-        return [f"{heading} none."]
-    lines = [heading]
+        return [f"{heading}: none."]
+    lines = [f"{heading} (each may be null when the flow leaves it unset):"]
     lines += [_line(p, s) for p, s in zip(params[:MAX_LISTED], schemas[:MAX_LISTED], strict=True)]
     if len(params) > MAX_LISTED:
         lines.append(f"- ... and {len(params) - MAX_LISTED} more (see the schema)")
@@ -187,6 +197,8 @@ def schemas_from_describe(describe: Mapping[str, Any]) -> FlowToolSchemas:
     flow_description = _text(describe.get("description"), 2000)
     if flow_description:
         lines.append(flow_description)
-    lines += _section("Inputs:", inputs, input_props)
-    lines += _section("Outputs:", outputs, output_props)
+    # Each input's description is in the inputSchema already: here only its name. Outputs are described in full, as
+    # hosts often show a model the description and inputSchema but not the outputSchema.
+    lines.append(_names("Inputs", inputs))
+    lines += _section("Outputs", outputs, output_props)
     return FlowToolSchemas(input_schema, output_schema, title, "\n".join(lines))
