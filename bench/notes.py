@@ -63,8 +63,8 @@ FINDINGS: list[tuple[str, str]] = [
 _TEMPLATE = """
 ## Method
 
-- **Org**: the embedded org as its own process, one per flow count, started before any timing (`bench/org_main.py`:
-  `serve_org` on 127.0.0.1, a free port). Its flows come from `bench/flows.py`: active autolaunched flows, each with 4
+- **Org**: the embedded org as its own process, one per flow count, started before any timing
+  (`salesforce-flow-mcp org serve --port 0`, on 127.0.0.1). Its flows come from `bench/flows.py`: active autolaunched flows, each with 4
   typed inputs (Text, Number, Currency, Boolean) and 2 outputs, one formula and one assignment. Added latency is the
   org's `POST /__org/latency` hook (every top-level request waits that long; a composite batch counts once).
 - **Server**: `python -m salesforce_flow_mcp serve` (stdio) with `SALESFORCE_INSTANCE_URL`, `SALESFORCE_ACCESS_TOKEN`,
@@ -92,11 +92,9 @@ The main costs, and what changed:
 
 Found outside the server's files, for their owners:
 
-- **The embedded org stalls 40 ms per request on Linux** (delayed ACK against Nagle): `server/localorg/runner.py`
-  creates its listening socket with protocol 0, so asyncio does not set TCP_NODELAY on accepted connections, and a
-  response written in two parts waits for the client's delayed ACK. Measured: 44 ms per request instead of under 1
-  ms. The benchmark sets TCP_NODELAY on the listening socket (`bench/org_main.py`); the fix is to create it with
-  `socket.IPPROTO_TCP` (or set the option) in `_bind`.
+- **The embedded org stalled 40 ms per request on Linux** (delayed ACK against Nagle): its listening socket was made
+  with protocol 0, so asyncio did not set TCP_NODELAY on accepted connections. Fixed in `server/localorg/runner.py`
+  (the socket is made with `IPPROTO_TCP`); the benchmark runs the org with `salesforce-flow-mcp org serve`.
 - **What is left of the start ratio is mostly the catalogue's size**: with 1,000 tools, building them (schemas
   derived from the describes, ~45 ms) and the SDK's tools/list pipeline (model dump, validation against the
   protocol version's surface, dump again, JSON; 60-90 ms) are the difference from the one-tool floor. The same

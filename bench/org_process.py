@@ -1,4 +1,4 @@
-"""The embedded org as its own process (`org serve` on a loopback port, see org_main.py), with its test hooks."""
+"""The embedded org as its own process (`salesforce-flow-mcp org serve` on a free loopback port) with test hooks."""
 
 from __future__ import annotations
 
@@ -50,7 +50,19 @@ class Org:
 @asynccontextmanager
 async def running_org(flows_dir: Path, token: str, log_path: Path) -> AsyncIterator[Org]:
     """Start the org on 127.0.0.1 (a free port), wait until it listens; stop it on the way out, whatever happened."""
-    argv = [sys.executable, "-m", "bench.org_main", str(flows_dir), token]
+    argv = [
+        sys.executable,
+        "-m",
+        "salesforce_flow_mcp",
+        "org",
+        "serve",
+        "--port",
+        "0",
+        "--flows",
+        str(flows_dir),
+        "--token",
+        token,
+    ]
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE, stderr=log, cwd=ROOT)
     try:
