@@ -66,7 +66,8 @@ _TEMPLATE = """
 - **Org**: the embedded org as its own process, one per flow count, started before any timing
   (`salesforce-flow-mcp org serve --port 0`, on 127.0.0.1). Its flows come from `bench/flows.py`: active
   autolaunched flows, each with 4 typed inputs (Text, Number, Currency, Boolean) and 2 outputs, one formula and
-  one assignment. Added latency is the org's `POST /__org/latency` hook (every top-level request waits that long; a composite batch counts once).
+  one assignment. Added latency is the org's `POST /__org/latency` hook (every top-level request waits that long;
+  a composite batch counts once).
 - **Server**: `python -m salesforce_flow_mcp serve` (stdio) with `SALESFORCE_INSTANCE_URL`, `SALESFORCE_ACCESS_TOKEN`,
   `SALESFORCE_FLOW_MCP_CACHE` (a fresh folder per cold/warm pair), `SALESFORCE_MAX_FLOW_TOOLS=5000` (one tool per flow
   at 1,000 flows) and `SALESFORCE_CATALOGUE_WAIT=60`; no other `SALESFORCE_*` variable.
