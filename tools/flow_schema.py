@@ -85,9 +85,8 @@ def _wording(type_name: str | None, rule: TypeRule, param: Mapping[str, Any], *,
     max_occurs = _max_occurs(param)
     if max_occurs > 1:
         parts.append(f"A list of at most {max_occurs} values.")
-    if output:
-        parts.append("Null or absent when the flow leaves it unset.")
-    elif param.get("required") is True:
+    # (Outputs may be null: their schema says so, and the tool description says it once for all of them.)
+    if not output and param.get("required") is True:
         parts.append("Required.")
     return " ".join(parts)
 
