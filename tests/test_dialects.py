@@ -39,6 +39,7 @@ SCRIPT: list[tuple[str, dict[str, Any], set[str] | None]] = [
     ),
     ("invoke_flow", {"flowApiName": "Create_Account_Without_Name", "inputs": [{"industry": "Energy"}]}, None),
     ("list_flows", {"q": "Status = 'Active'"}, SEED_FLOW_FIELDS),
+    ("list_flows", {"q": "ApiName = 'Route_Support_Case' OR Label LIKE 'Quote%'"}, SEED_FLOW_FIELDS),
     ("query_flows", {"q": "SELECT ApiName, Label, IsActive FROM FlowDefinitionView ORDER BY ApiName"}, None),
 ]
 
@@ -77,3 +78,4 @@ async def test_seed_and_salesforce_dialects_agree() -> None:
         assert seed_body == sf_body, tool
     # The failing flow is an error in both, with Salesforce's status code.
     assert seed[4][1] is True
+    assert {r["ApiName"] for r in seed[6][2]["records"]} == {"Route_Support_Case", "Quote_Discount_Calculator"}

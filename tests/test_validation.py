@@ -79,3 +79,14 @@ def test_which_api_serves_a_query() -> None:
     assert not is_tooling_query("SELECT Id FROM FlowDefinitionView")
     assert not is_tooling_query("SELECT Id FROM FlowInterview WHERE InterviewLabel = 'FROM Flow'")
     assert soql_objects("SELECT Id FROM FlowInterview WHERE X = 'FROM Account'") == ["FlowInterview"]
+
+
+def test_seed_field_names_in_a_flow_query_become_tooling_names_outside_literals() -> None:
+    from salesforce_flow_mcp.salesforce.soql import rename_fields
+
+    renames = {"ApiName": "Definition.DeveloperName", "Label": "MasterLabel"}
+    query = "SELECT Id, ApiName FROM Flow WHERE Label LIKE 'Label%' AND ApiName != 'ApiName' AND Definition.Label = 'x'"
+    assert rename_fields(query, renames) == (
+        "SELECT Id, Definition.DeveloperName FROM Flow WHERE MasterLabel LIKE 'Label%' "
+        "AND Definition.DeveloperName != 'ApiName' AND Definition.Label = 'x'"
+    )

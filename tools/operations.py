@@ -95,8 +95,8 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         title="List flows",
         description=(
             "List the org's flow versions with Id, ApiName, Label, ProcessType, Status and VersionNumber. "
-            "Optional q: a full SOQL SELECT over Flow, or just a condition such as Status = 'Active' that filters "
-            "the default query. Use the Id with get_flow or update_flow."
+            "Optional q: a full SOQL SELECT over Flow, or just a condition on those fields such as Status = 'Active' "
+            "or ApiName LIKE 'Order%' that filters the default query. Use the Id with get_flow or update_flow."
         ),
         properties={
             "q": {"type": "string", "maxLength": 20000, "description": "SOQL SELECT over Flow, or a WHERE condition"}

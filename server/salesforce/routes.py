@@ -69,8 +69,14 @@ def _flow_inputs(args: Args) -> dict[str, Any]:
 # --- the salesforce dialect's multi-request operations -------------------------------------------------------------
 
 
+# The seed's Flow field names as the Tooling API spells them, so a list_flows condition such as ApiName = 'X' means
+# the same in both dialects.
+SEED_TO_TOOLING_FLOW_FIELDS = {"ApiName": "Definition.DeveloperName", "Label": "MasterLabel"}
+
+
 async def _sf_list_flows(client: SalesforceClient, args: Args) -> Any:
-    result = await client.query(list_flows_query(TOOLING_FLOW_FIELDS, args), tooling=True)
+    query = soql.rename_fields(list_flows_query(TOOLING_FLOW_FIELDS, args), SEED_TO_TOOLING_FLOW_FIELDS)
+    result = await client.query(query, tooling=True)
     return normalize.flow_list(result, normalize.flow_from_tooling)
 
 

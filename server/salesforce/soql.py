@@ -28,3 +28,16 @@ def is_tooling_query(soql: str) -> bool:
 def literal(value: str) -> str:
     """A value quoted for a SOQL string literal."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def rename_fields(soql: str, renames: dict[str, str]) -> str:
+    """Field names replaced outside string literals (whole names only, not parts of dotted paths)."""
+    pattern = re.compile(r"(?<![.\w])(" + "|".join(map(re.escape, renames)) + r")(?![\w.])")
+    parts = []
+    last = 0
+    for literal_match in STRING_LITERAL.finditer(soql):
+        parts.append(pattern.sub(lambda m: renames[m.group(1)], soql[last : literal_match.start()]))
+        parts.append(literal_match.group(0))
+        last = literal_match.end()
+    parts.append(pattern.sub(lambda m: renames[m.group(1)], soql[last:]))
+    return "".join(parts)
