@@ -116,15 +116,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_org_serve(args: argparse.Namespace) -> int:
+    import secrets
     from functools import partial
 
     from .localorg.runner import serve_org
     from .localorg.state import OrgStateError
 
+    client_id = args.client_id
+    client_secret = args.client_secret or secrets.token_urlsafe(24)
+
     def ready(base_url: str, token: str) -> None:
         # `org serve` is not an MCP process: stdout is for the person (and scripts) that started it.
         print(f"Embedded Salesforce org listening at {base_url}")
         print(f"Access token: {token}")
+        print(f"Client credentials: {client_id} / {client_secret} (POST {base_url}/services/oauth2/token)")
         print(f"Connect: SALESFORCE_INSTANCE_URL={base_url} SALESFORCE_ACCESS_TOKEN={token} salesforce-flow-mcp tools")
         print("Stop with Ctrl-C.", flush=True)
 
@@ -138,6 +143,8 @@ def cmd_org_serve(args: argparse.Namespace) -> int:
         ready,
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
+        actions_file=args.actions,
+        client_credentials=(client_id, client_secret),
     )
     try:
         anyio.run(run)
@@ -187,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     org_serve.add_argument("--db", help="SQLite file that keeps the org's state across restarts (default: memory)")
     org_serve.add_argument("--flows", type=Path, help="folder of *.flow-meta.xml files (default: the demo flows)")
     org_serve.add_argument("--token", help="fix the access token instead of generating one")
+    org_serve.add_argument(
+        "--client-id", default="EmbeddedOrg", help="client id whose secret gets tokens by the client-credentials grant"
+    )
+    org_serve.add_argument("--client-secret", help="fix that client's secret instead of generating one")
     org_serve.add_argument(
         "--actions", type=Path, help='JSON of canned outputs for Apex/external actions: {"apex:Name": {...}}'
     )

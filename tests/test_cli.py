@@ -24,7 +24,7 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> 
 def live_org() -> Iterator[tuple[str, str]]:
     """`org serve` on a free loopback port; yields (base URL, token) from what it prints."""
     process = subprocess.Popen(
-        [*CLI, "org", "serve", "--port", "0", "--token", "cli-test-token"],
+        [*CLI, "org", "serve", "--port", "0", "--token", "cli-test-token", "--client-secret", "cli-secret"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -156,3 +156,39 @@ def test_a_cold_start_over_many_flows_describes_them_in_batches(live_org: tuple[
     assert {f"flow_Batch_Echo_{i:02d}" for i in range(60)} <= names
     # The list and version query, then 66 describes in ceil(66 / 25) = 3 composite batches (the cache was cold).
     assert used == 2 + 3, used
+
+
+def test_client_credentials_against_org_serve(live_org: tuple[str, str], tmp_path: Path) -> None:
+    """No token given: the server signs in with the client-credentials grant that `org serve` answers."""
+    env = org_env(live_org, tmp_path)
+    del env["SALESFORCE_ACCESS_TOKEN"]
+    env.update({"SALESFORCE_CLIENT_ID": "EmbeddedOrg", "SALESFORCE_CLIENT_SECRET": "cli-secret"})
+    done = run("call", "flow_Route_Support_Case", "--args", '{"priority": "Critical"}', env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["structuredContent"]["assignedQueue"] == "Tier 3 Escalations"
+    doctor = run("doctor", env=env)
+    assert "client credentials" in doctor.stdout and "cli-secret" not in doctor.stdout
+    env["SALESFORCE_CLIENT_SECRET"] = "wrong"
+    refused = run("call", "list_invocable_flows", env=env)
+    assert refused.returncode == 1 and "invalid_client" in refused.stdout + refused.stderr
+
+
+def test_org_serve_with_your_flows_and_action_stubs(tmp_path: Path) -> None:
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    source = CORPUS / "mitchspano__apex-trigger-actions-framework" / "TriggerActionFlowTest.flow-meta.xml"
+    (flows / source.name).write_bytes(source.read_bytes())
+    stubs = tmp_path / "stubs.json"
+    stubs.write_text(json.dumps({"apex:TriggerActionFlowAddError": {}}))
+    command = [*CLI, "org", "serve", "--port", "0", "--token", "t", "--flows", str(flows), "--actions", str(stubs)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().rsplit(" ", 1)[1].strip()
+        env = org_env((base_url, "t"), tmp_path)
+        arguments = json.dumps({"record": {"attributes": {"type": "Account"}, "Name": "Acme"}})
+        done = run("call", "flow_TriggerActionFlowTest", "--args", arguments, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -12,6 +12,8 @@ import anyio
 import uvicorn
 
 from .app import create_org_app
+from .connected_apps import DEFAULT_CLI_CALLBACK, ConnectedApp, connected_apps
+from .flows.records import ADMIN_USERNAME
 from .state import OrgState
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,7 @@ async def serve_org(
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
     actions_file: Path | None = None,
+    client_credentials: tuple[str, str] | None = None,
 ) -> None:
     """Run the org until cancelled (or until uvicorn is told to stop by a signal).
 
@@ -70,6 +73,7 @@ async def serve_org(
     token a random one is minted (printing it is the caller's business). A db_path keeps state across restarts.
     With a certificate and key the org speaks https (for clients that insist on it, such as simple-salesforce).
     `actions_file` holds canned outputs for actions the org cannot run (Apex and other external actions).
+    `client_credentials` (client id, secret) registers a connected app that answers the client-credentials grant.
     """
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
@@ -83,6 +87,18 @@ async def serve_org(
     )
     if actions_file is not None:
         state.actions.load_json(actions_file)
+    if client_credentials is not None:
+        # A connected app whose client id and secret get a token with the client-credentials grant, run as the admin.
+        client_id, client_secret = client_credentials
+        connected_apps(state).register(
+            ConnectedApp(
+                client_id,
+                name="Embedded org client",
+                client_secret=client_secret,
+                callback_urls=(DEFAULT_CLI_CALLBACK,),
+                client_credentials_user=ADMIN_USERNAME,
+            )
+        )
     config = uvicorn.Config(
         create_org_app(state),
         log_level="warning",

@@ -86,6 +86,8 @@ _FIELD_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _OBJECT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
+ADMIN_USERNAME = "admin@embedded-org.localhost"  # the seeded admin user every default session runs as
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sobject_records (
     id TEXT PRIMARY KEY,
@@ -300,7 +302,7 @@ class RecordStore:
             {
                 "FirstName": "Admin",
                 "LastName": "User",
-                "Username": "admin@embedded-org.localhost",
+                "Username": ADMIN_USERNAME,
                 "Email": "admin@example.com",
                 "Alias": "admin",
                 "IsActive": True,
