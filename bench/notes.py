@@ -94,7 +94,7 @@ The main costs, and what changed:
 Found outside the server's files, for their owners:
 
 - **The embedded org stalled 40 ms per request on Linux** (delayed ACK against Nagle): its listening socket was made
-  with protocol 0, so asyncio did not set TCP_NODELAY on accepted connections. Fixed in `server/localorg/runner.py`
+  with protocol 0, so asyncio did not set TCP_NODELAY on accepted connections. Fixed in `server/localorg/serve.py`
   (the socket is made with `IPPROTO_TCP`); the benchmark runs the org with `salesforce-flow-mcp org serve`.
 - **What is left of the start ratio is mostly the catalogue's size**: with 1,000 tools, building them (schemas
   derived from the describes, ~45 ms) and the SDK's tools/list pipeline (model dump, validation against the

@@ -119,8 +119,8 @@ def cmd_org_serve(args: argparse.Namespace) -> int:
     import secrets
     from functools import partial
 
-    from .localorg.runner import serve_org
-    from .localorg.state import OrgStateError
+    from .localorg.serve import serve_org
+    from .localorg.store.state import OrgStateError
 
     client_id = args.client_id
     client_secret = args.client_secret or secrets.token_urlsafe(24)

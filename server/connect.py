@@ -35,7 +35,7 @@ async def salesforce_client(
 ) -> AsyncIterator[SalesforceClient]:
     if demo:
         from .localorg.app import create_org_app
-        from .localorg.state import DEMO_ACCESS_TOKEN, OrgState
+        from .localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 
         state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
         if settings.demo_actions:

@@ -16,7 +16,7 @@ from salesforce_flow_mcp.auth.credentials import StaticCredentials
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
+from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.runtime import Running, assemble
 from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
 

@@ -13,7 +13,7 @@ from bench.measure import Latency, percentile
 from bench.report import goals, render
 from bench.scenarios import CallStats, Results, StartSample
 from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.state import OrgState
+from salesforce_flow_mcp.localorg.store.state import OrgState
 
 V = "/services/data/v59.0"
 

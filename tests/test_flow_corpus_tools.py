@@ -20,7 +20,7 @@ from defusedxml import ElementTree
 from jsonschema import Draft202012Validator
 
 from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
+from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.tools.flow_naming import assign_tool_names
 from salesforce_flow_mcp.tools.flow_schema import FlowToolSchemas, schemas_from_describe
 from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where

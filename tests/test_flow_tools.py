@@ -11,7 +11,7 @@ import anyio
 import pytest
 from jsonschema import Draft202012Validator
 
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
+from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 from tests.support import PROTOCOL_MODES, Stack, org_stack
 
 pytestmark = pytest.mark.anyio

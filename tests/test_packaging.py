@@ -13,7 +13,7 @@ from tests.support import REPO
 
 PROBE = (
     "import salesforce_flow_mcp, salesforce_flow_mcp.tools.operations as ops;"
-    "import salesforce_flow_mcp.localorg.flows.loader as l;"
+    "import salesforce_flow_mcp.localorg.flows.parse.loader as l;"
     "import importlib.util as u;"
     "assert u.find_spec('server') is None and u.find_spec('tools') is None, 'generic top-level names leaked';"
     "assert len(ops.OPERATION_TOOLS) == 10;"

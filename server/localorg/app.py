@@ -9,26 +9,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
 
-from . import (
-    routes_actions,
-    routes_composite,
-    routes_flows,
-    routes_hooks,
-    routes_interviews,
-    routes_misc,
-    routes_query,
-    routes_sobjects,
-    routes_tooling,
-)
-from .app_middleware import OrgMiddleware
-from .errors import SalesforceError, error_response
-from .oauth import oauth_routes
-from .routes_query import QueryPager
-from .state import OrgState
+from .errors import OrgError, error_response
+from .middleware import OrgMiddleware
+from .oauth.endpoints import oauth_routes
+from .routes import actions as routes_actions
+from .routes import composite as routes_composite
+from .routes import hooks as routes_hooks
+from .routes import interviews as routes_interviews
+from .routes import query as routes_query
+from .routes import resources as routes_resources
+from .routes import seed_flows as routes_seed_flows
+from .routes import sobjects as routes_sobjects
+from .routes import tooling as routes_tooling
+from .routes.query import QueryPager
+from .store.state import OrgState
 
 
-async def _salesforce_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, SalesforceError)
+async def _org_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OrgError)
     return error_response(exc.status, exc.error_code, exc.message, exc.fields)
 
 
@@ -46,9 +44,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_org_app(state: OrgState) -> Starlette:
     api = [
-        *routes_misc.routes(),
+        *routes_resources.routes(),
         *routes_actions.routes(),
-        *routes_flows.routes(),  # before the generic record routes: /sobjects/Flow, POST /sobjects/FlowInterview
+        *routes_seed_flows.routes(),  # before the generic record routes: /sobjects/Flow, POST /sobjects/FlowInterview
         *routes_interviews.routes(),
         *routes_tooling.routes(),
         *routes_query.routes(),
@@ -57,13 +55,13 @@ def create_org_app(state: OrgState) -> Starlette:
     ]
     app = Starlette(
         routes=[
-            *routes_misc.top_routes(),
+            *routes_resources.top_routes(),
             Mount("/services/data/v{version}", routes=api),
             *oauth_routes(state),
             Mount("/__org", routes=routes_hooks.routes()),
         ],
         middleware=[Middleware(OrgMiddleware, state=state)],
-        exception_handlers={SalesforceError: _salesforce_error, HTTPException: _http_error},
+        exception_handlers={OrgError: _org_error, HTTPException: _http_error},
     )
     app.state.org = state
     app.state.pager = QueryPager()

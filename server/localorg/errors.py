@@ -11,7 +11,7 @@ from starlette.responses import Response
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 
 
-class SalesforceError(Exception):
+class OrgError(Exception):
     """Raised anywhere in the org; the app turns it into Salesforce's error response."""
 
     def __init__(self, status: int, error_code: str, message: str, fields: Sequence[str] | None = None) -> None:
@@ -41,15 +41,15 @@ def error_response(
     fields: Sequence[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return json_response(SalesforceError(status, error_code, message, fields).body(), status, headers)
+    return json_response(OrgError(status, error_code, message, fields).body(), status, headers)
 
 
-def not_found(message: str = "The requested resource does not exist") -> SalesforceError:
-    return SalesforceError(404, "NOT_FOUND", message)
+def not_found(message: str = "The requested resource does not exist") -> OrgError:
+    return OrgError(404, "NOT_FOUND", message)
 
 
-def bad_request(error_code: str, message: str, fields: Sequence[str] | None = None) -> SalesforceError:
-    return SalesforceError(400, error_code, message, fields)
+def bad_request(error_code: str, message: str, fields: Sequence[str] | None = None) -> OrgError:
+    return OrgError(400, error_code, message, fields)
 
 
-INVALID_SESSION = SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
+INVALID_SESSION = OrgError(401, "INVALID_SESSION_ID", "Session expired or invalid")

@@ -18,9 +18,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from salesforce_flow_mcp.auth.token_store import StoredLogin, TokenStore
 from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.connected_apps import ConnectedApps, connected_apps
-from salesforce_flow_mcp.localorg.oauth import TOKEN_PATH
-from salesforce_flow_mcp.localorg.state import OrgState
+from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApps, connected_apps
+from salesforce_flow_mcp.localorg.oauth.endpoints import TOKEN_PATH
+from salesforce_flow_mcp.localorg.store.state import OrgState
 
 ORG_URL = "http://127.0.0.1"
 FLOWS_PATH = "/services/data/v59.0/actions/custom/flow"  # any authorized GET of the org

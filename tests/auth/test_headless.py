@@ -23,7 +23,7 @@ from salesforce_flow_mcp.auth.credentials import (
 )
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
-from salesforce_flow_mcp.localorg.connected_apps import ConnectedApp
+from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp
 
 from .helpers import Org, authorized_get, sign_in, stored_sign_in
 

@@ -292,7 +292,7 @@ async def test_login_with_a_real_chromium(store: TokenStore) -> None:
     import uvicorn
 
     from salesforce_flow_mcp.localorg.app import create_org_app
-    from salesforce_flow_mcp.localorg.state import OrgState
+    from salesforce_flow_mcp.localorg.store.state import OrgState
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from salesforce_flow_mcp.localorg.connected_apps import ConnectedApp
+from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp
 
 from .helpers import CLI_CALLBACK, FLOWS_PATH, Org, authorized_get, bearer, click_through, pkce_pair, sign_in
 

@@ -158,7 +158,7 @@ def flows_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def org_state(flows_dir: Path) -> Iterator[Any]:
-    from salesforce_flow_mcp.localorg.state import OrgState
+    from salesforce_flow_mcp.localorg.store.state import OrgState
 
     state = OrgState.create(":memory:", flows_dir)
     yield state
@@ -167,7 +167,7 @@ def org_state(flows_dir: Path) -> Iterator[Any]:
 
 @pytest.fixture
 def demo_org_state() -> Iterator[Any]:
-    from salesforce_flow_mcp.localorg.state import OrgState
+    from salesforce_flow_mcp.localorg.store.state import OrgState
 
     state = OrgState.create()
     yield state
@@ -176,7 +176,7 @@ def demo_org_state() -> Iterator[Any]:
 
 def _client(state: Any, token: str | None) -> httpx2.AsyncClient:
     from salesforce_flow_mcp.localorg.app import create_org_app
-    from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN
+    from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN
 
     headers = {"Authorization": f"Bearer {token or DEMO_ACCESS_TOKEN}"}
     transport = httpx2.ASGITransport(app=create_org_app(state))
@@ -248,7 +248,7 @@ def live_org(flows: Path, *, db_path: str | None = None, tls_dir: Path | None = 
     """serve_org on 127.0.0.1 with a free port, in a blocking portal's event loop; stopped on exit."""
     import anyio.from_thread
 
-    from salesforce_flow_mcp.localorg.runner import serve_org
+    from salesforce_flow_mcp.localorg.serve import serve_org
 
     cert, key = self_signed_cert(tls_dir) if tls_dir is not None else (None, None)
     started = threading.Event()

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.actions import ActionRegistry
-from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome
-from salesforce_flow_mcp.localorg.flows.loader import load_flow_dir
+from salesforce_flow_mcp.localorg.flows.engine.actions import ActionRegistry
+from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.model import Flow
-from salesforce_flow_mcp.localorg.flows.records import RecordStore
+from salesforce_flow_mcp.localorg.flows.parse.loader import load_flow_dir
+from salesforce_flow_mcp.localorg.store.records import RecordStore
 from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
 FIXED_NOW = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC)

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.actions import ActionError, ActionRegistry
-from salesforce_flow_mcp.localorg.flows.bulk import run_bulk
-from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome
-from salesforce_flow_mcp.localorg.flows.loader import parse_flow
+from salesforce_flow_mcp.localorg.flows.engine.actions import ActionError, ActionRegistry
+from salesforce_flow_mcp.localorg.flows.engine.bulk import run_bulk
+from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.model import Flow
-from salesforce_flow_mcp.localorg.flows.records import RecordStore
+from salesforce_flow_mcp.localorg.flows.parse.loader import parse_flow
+from salesforce_flow_mcp.localorg.store.records import RecordStore
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 NOW = dt.datetime(2024, 2, 29, 23, 45, 0, tzinfo=dt.UTC)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.engine import FlowEngine, InterviewOutcome
-from salesforce_flow_mcp.localorg.flows.loader import demo_flows_dir, load_flow_dir
+from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.model import Flow
-from salesforce_flow_mcp.localorg.flows.records import RecordStore
+from salesforce_flow_mcp.localorg.flows.parse.loader import demo_flows_dir, load_flow_dir
+from salesforce_flow_mcp.localorg.store.records import RecordStore
 
 
 @pytest.fixture(scope="module")

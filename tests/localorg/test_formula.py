@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.formula import (
+from salesforce_flow_mcp.localorg.flows.formula.compiler import (
     MAX_NESTING,
     CompiledFormula,
     FormulaError,

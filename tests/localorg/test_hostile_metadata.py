@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.engine import FlowEngine
-from salesforce_flow_mcp.localorg.flows.loader import MAX_FLOW_BYTES, FlowLoadError, load_flow_file, parse_flow
-from salesforce_flow_mcp.localorg.flows.records import RecordStore
+from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
+from salesforce_flow_mcp.localorg.flows.parse.loader import MAX_FLOW_BYTES, FlowLoadError, load_flow_file, parse_flow
+from salesforce_flow_mcp.localorg.store.records import RecordStore
 
 NS = "http://soap.sforce.com/2006/04/metadata"
 

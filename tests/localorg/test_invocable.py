@@ -7,8 +7,8 @@ import re
 import pytest
 
 from salesforce_flow_mcp.localorg.flows.invocable import action_summary, describe_flow, is_invocable
-from salesforce_flow_mcp.localorg.flows.loader import demo_flows_dir, load_flow_dir, parse_flow
 from salesforce_flow_mcp.localorg.flows.model import Flow
+from salesforce_flow_mcp.localorg.flows.parse.loader import demo_flows_dir, load_flow_dir, parse_flow
 from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
 NOT_INVOCABLE_TRIGGERED = {

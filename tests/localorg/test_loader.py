@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.loader import (
+from salesforce_flow_mcp.localorg.flows.model import ActionCall, Decision, Loop, RecordLookup, Subflow
+from salesforce_flow_mcp.localorg.flows.parse.loader import (
     FlowLoadError,
     demo_flows_dir,
     load_flow_dir,
     load_flow_file,
     parse_flow,
 )
-from salesforce_flow_mcp.localorg.flows.model import ActionCall, Decision, Loop, RecordLookup, Subflow
 from tests.support import CORPUS  # a copy of the shared corpus; its SOURCES.md says from where
 
 NS = "http://soap.sforce.com/2006/04/metadata"

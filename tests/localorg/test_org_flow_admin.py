@@ -6,7 +6,7 @@ import httpx2
 import pytest
 
 from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN, OrgState
+from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 
 pytestmark = pytest.mark.anyio
 

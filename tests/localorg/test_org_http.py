@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from salesforce_flow_mcp.localorg.app import create_org_app
-from salesforce_flow_mcp.localorg.state import DEMO_ACCESS_TOKEN
+from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN
 
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"

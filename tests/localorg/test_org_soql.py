@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.errors import SalesforceError
-from salesforce_flow_mcp.localorg.soql import parse_soql
-from salesforce_flow_mcp.localorg.soql_eval import Catalog, ObjectSchema, execute
+from salesforce_flow_mcp.localorg.errors import OrgError
+from salesforce_flow_mcp.localorg.soql.evaluator import ObjectSchema, QueryCatalog, execute
+from salesforce_flow_mcp.localorg.soql.parser import parse_soql
 
 THING = ObjectSchema(
     "Thing", ("Id", "Name", "Size", "Active", "Day", "Stamp", "OwnerId"), relationships={"Owner": "Person"}
@@ -36,7 +36,7 @@ def _rows(schema: ObjectSchema) -> list[dict[str, Any]]:
     return [{**row, "Owner": PEOPLE.get(row["OwnerId"] or "")} for row in ROWS]
 
 
-CATALOG = Catalog({"thing": THING, "person": PERSON}, _rows)
+CATALOG = QueryCatalog({"thing": THING, "person": PERSON}, _rows)
 
 
 def ids(q: str) -> list[str]:
@@ -134,20 +134,20 @@ def test_string_escapes() -> None:
     ],
 )
 def test_errors_name_the_problem_and_its_position(q: str, code: str, position: str) -> None:
-    with pytest.raises(SalesforceError) as caught:
+    with pytest.raises(OrgError) as caught:
         ids(q)
     assert caught.value.status == 400 and caught.value.error_code == code
     assert position in caught.value.message
 
 
 def test_overlong_and_deeply_nested_queries_are_refused_cleanly() -> None:
-    with pytest.raises(SalesforceError) as caught:
+    with pytest.raises(OrgError) as caught:
         parse_soql("SELECT Id FROM Thing WHERE " + " OR ".join(["Size = 1"] * 20000))
     assert caught.value.error_code == "MALFORMED_QUERY" and "100000" in caught.value.message
     nested = "SELECT Id FROM Thing WHERE " + "(" * 300 + "Size = 1" + ")" * 300
     assert ids(nested) == []
     wide = "SELECT Id FROM Thing WHERE " + " OR ".join(f"Size = {n}" for n in range(5000))
     assert ids(wide) == ["t1", "t2"]
-    with pytest.raises(SalesforceError) as caught:
+    with pytest.raises(OrgError) as caught:
         parse_soql("SELECT Id FROM Thing WHERE " + "NOT " * 5000 + "Size = 1")
     assert caught.value.error_code == "MALFORMED_QUERY" and "too deeply" in caught.value.message

@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from salesforce_flow_mcp.localorg.state import OrgState, OrgStateError
+from salesforce_flow_mcp.localorg.store.state import OrgState, OrgStateError
 
 V = "/services/data/v59.0"
 

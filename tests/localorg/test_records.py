@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.records import RecordError, RecordStore
+from salesforce_flow_mcp.localorg.store.records import RecordError, RecordStore
 from salesforce_flow_mcp.sfid import is_salesforce_id
 
 

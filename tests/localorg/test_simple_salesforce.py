@@ -15,7 +15,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
-from salesforce_flow_mcp.localorg.state import OrgState
+from salesforce_flow_mcp.localorg.store.state import OrgState
 
 
 @pytest.fixture(scope="module")

@@ -1,1 +1,1 @@
-"""Flow metadata: model, loader, invocable metadata, formula language, engine, record store and action stubs."""
+"""Flows in the embedded org: the model, its invocable metadata, and the parse, engine and formula packages."""

@@ -1,0 +1,360 @@
+"""Runners for the non-record elements: assignments, decisions, loops, screens, waits, subflows, actions,
+custom errors and collection processors. Each takes the interview and the element and returns the next element's
+name (None ends the interview)."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from ..formula.compiler import FormulaError, truthy
+from ..model import (
+    ActionCall,
+    Assignment,
+    AssignmentItem,
+    CollectionProcessor,
+    Condition,
+    CustomError,
+    Decision,
+    Element,
+    Loop,
+    Screen,
+    Subflow,
+    Wait,
+)
+from .actions import ActionError, action_key
+from .conditions import LogicError, UnknownOperator, compare, evaluate_condition, evaluate_logic, values_equal
+from .interview_state import FlowFault, FlowHalt, Interview, LoopCursor, Paused, get_field
+from .values import ConversionError, normalize, to_json, to_number
+
+__all__ = ["ASSIGNMENT_OPERATORS", "conditions_hold", "run_element_table"]
+
+log = logging.getLogger(__name__)
+MAX_SUBFLOW_DEPTH = 20
+
+
+# ---- conditions ------------------------------------------------------------------------------------------------
+
+
+def conditions_hold(iv: Interview, conditions: tuple[Condition, ...], logic: str) -> bool:
+    results = []
+    for cond in conditions:
+        left = iv.read(cond.left)
+        right = iv.value_of(cond.right)
+        try:
+            results.append(evaluate_condition(cond.operator, left, right))
+        except UnknownOperator as exc:
+            raise FlowHalt(str(exc)) from None
+    try:
+        return evaluate_logic(logic, results)
+    except LogicError as exc:
+        raise FlowHalt(f"Element {iv.current}: {exc}") from None
+
+
+def run_decision(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Decision)
+    for rule in el.rules:
+        if conditions_hold(iv, rule.conditions, rule.logic):
+            return rule.connector
+    return el.default_connector
+
+
+# ---- assignments -----------------------------------------------------------------------------------------------
+
+
+def _items(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _copy_item(value: Any) -> Any:
+    # Adding a record variable to a collection adds a copy, so the variable can be reused in the next iteration.
+    return copy.deepcopy(value) if isinstance(value, dict) else value
+
+
+def _add(current: Any, value: Any, collection: bool) -> Any:
+    if collection:
+        return _items(current) + [_copy_item(v) for v in _items(value)]
+    if value is None:
+        return current
+    if isinstance(current, dt.datetime):
+        return current + dt.timedelta(days=float(to_number(value) or 0))
+    if isinstance(current, dt.date):
+        return current + dt.timedelta(days=int(to_number(value) or 0))
+    if isinstance(current, str) or (current is None and isinstance(value, str)):
+        return (current or "") + (value if isinstance(value, str) else format(to_number(value), "f"))
+    return (to_number(current) or Decimal(0)) + (to_number(value) or Decimal(0))
+
+
+def _subtract(current: Any, value: Any, collection: bool) -> Any:
+    if collection:
+        return [item for item in _items(current) if not any(values_equal(item, v) for v in _items(value))]
+    if value is None:
+        return current
+    if isinstance(current, dt.datetime):
+        return current - dt.timedelta(days=float(to_number(value) or 0))
+    if isinstance(current, dt.date):
+        return current - dt.timedelta(days=int(to_number(value) or 0))
+    return (to_number(current) or Decimal(0)) - (to_number(value) or Decimal(0))
+
+
+def _add_item(current: Any, value: Any, collection: bool) -> Any:
+    if collection or isinstance(current, list):
+        return _items(current) + [_copy_item(v) for v in _items(value)]
+    # A multi-select picklist holds its values as "A;B;C".
+    if value is None:
+        return current
+    return value if current in (None, "") else f"{current};{value}"
+
+
+def _remove_first(current: Any, value: Any, collection: bool) -> Any:
+    items = _items(current)
+    for index, item in enumerate(items):
+        if values_equal(item, value):
+            return items[:index] + items[index + 1 :]
+    return items
+
+
+def _index_of(items: list[Any], value: Any) -> int | None:
+    return next((i for i, item in enumerate(items) if values_equal(item, value)), None)
+
+
+def _remove_before_first(current: Any, value: Any, collection: bool) -> Any:
+    items = _items(current)
+    index = _index_of(items, value)
+    return items if index is None else items[index:]
+
+
+def _remove_after_first(current: Any, value: Any, collection: bool) -> Any:
+    items = _items(current)
+    index = _index_of(items, value)
+    return items if index is None else items[: index + 1]
+
+
+def _remove_uncommon(current: Any, value: Any, collection: bool) -> Any:
+    keep = _items(value)
+    return [item for item in _items(current) if any(values_equal(item, k) for k in keep)]
+
+
+def _remove_position(current: Any, value: Any, collection: bool) -> Any:
+    items = _items(current)
+    number = to_number(value)
+    if number is None or number != number.to_integral_value() or not 1 <= int(number) <= len(items):
+        raise FlowFault(f"Position {value} is outside the collection (it has {len(items)} items)")
+    position = int(number)
+    return items[: position - 1] + items[position:]
+
+
+def _add_at_start(current: Any, value: Any, collection: bool) -> Any:
+    return [_copy_item(v) for v in _items(value)] + _items(current)
+
+
+def _assign_count(current: Any, value: Any, collection: bool) -> Any:
+    return Decimal(len(value)) if isinstance(value, list) else Decimal(0 if value is None else 1)
+
+
+ASSIGNMENT_OPERATORS: dict[str, Callable[[Any, Any, bool], Any]] = {
+    "Assign": lambda current, value, collection: value,
+    "Add": _add,
+    "Subtract": _subtract,
+    "AssignCount": _assign_count,
+    "AddItem": _add_item,
+    "AddAtStart": _add_at_start,
+    "RemoveAll": lambda current, value, collection: _subtract(current, value, True),
+    "RemoveFirst": _remove_first,
+    "RemoveBeforeFirst": _remove_before_first,
+    "RemoveAfterFirst": _remove_after_first,
+    "RemoveUncommon": _remove_uncommon,
+    "RemovePosition": _remove_position,
+}
+
+
+def _assign_item(iv: Interview, item: AssignmentItem) -> None:
+    operator = ASSIGNMENT_OPERATORS.get(item.operator)
+    if operator is None:
+        raise FlowHalt(f"The assignment operator {item.operator!r} is not supported by the embedded org")
+    value = iv.value_of(item.value)
+    if item.operator == "Assign":
+        iv.write(item.target, value)
+        return
+    current = iv.read(item.target)
+    try:
+        new_value = operator(current, value, iv.is_collection_reference(item.target))
+    except (ConversionError, TypeError, ArithmeticError) as exc:
+        raise FlowFault(f"Couldn't apply {item.operator} to {item.target}: {exc}") from None
+    iv.write(item.target, new_value)
+
+
+def run_assignment(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Assignment)
+    for item in el.items:
+        _assign_item(iv, item)
+    return el.connector
+
+
+# ---- loops, screens, waits, errors -----------------------------------------------------------------------------
+
+
+def run_loop(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Loop)
+    cursor = iv.loops.get(el.name)
+    if cursor is None:
+        items = _items(iv.read(el.collection))
+        cursor = LoopCursor(items=list(reversed(items)) if el.descending else items)
+        iv.loops[el.name] = cursor
+    if cursor.index < len(cursor.items):
+        iv.values[el.name] = cursor.items[cursor.index]
+        cursor.index += 1
+        return el.next_connector
+    del iv.loops[el.name]  # a later visit starts the loop afresh (nested loops)
+    return el.no_more_connector
+
+
+def run_screen(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Screen)
+    raise Paused(el.name, el.label)
+
+
+def run_wait(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Wait)
+    raise Paused(el.name, el.label)
+
+
+def run_custom_error(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, CustomError)
+    messages = [iv.render(m) if "{!" in m else m for m in el.messages] or [el.label]
+    raise FlowHalt(" ".join(messages), "FIELD_CUSTOM_VALIDATION_EXCEPTION", prefixed=False)
+
+
+def run_unsupported(iv: Interview, el: Element) -> str | None:
+    raise FlowHalt(
+        f"The embedded org cannot run the {el.kind} element '{el.name}'; this flow uses parts of Flow it does not"
+        " implement"
+    )
+
+
+# ---- subflows and actions --------------------------------------------------------------------------------------
+
+
+def run_subflow(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Subflow)
+    if iv.depth >= MAX_SUBFLOW_DEPTH:
+        raise FlowHalt(f"Subflows nest deeper than {MAX_SUBFLOW_DEPTH} levels (at {el.name})")
+    child_flow = iv.runtime.resolve_flow(el.flow_name)
+    if child_flow is None:
+        raise FlowFault(f"The subflow {el.flow_name} doesn't exist in the org or has no active version")
+    inputs: dict[str, Any] = {}
+    for assignment in el.input_assignments:
+        var = child_flow.variable(assignment.name)
+        if var is None or not var.is_input:
+            raise FlowHalt(f"Subflow {el.flow_name} has no input variable named {assignment.name}")
+        inputs[assignment.name] = iv.value_of(assignment.value)
+    assert iv.runtime.run_child is not None
+    child = iv.runtime.run_child(iv, child_flow, inputs)
+    outputs = {var.name: child.values.get(var.name) for var in child_flow.variables if var.is_output}
+    for out in el.output_assignments:
+        if out.name not in outputs:
+            raise FlowHalt(f"Subflow {el.flow_name} has no output variable named {out.name}")
+        iv.write(out.target, outputs[out.name])
+    if el.store_output_automatically:
+        iv.values[el.name] = outputs
+    return el.connector
+
+
+def run_action(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, ActionCall)
+    key = action_key(el.action_type, el.action_name)
+    handler = iv.runtime.actions.lookup(el.action_type, el.action_name)
+    if handler is None:
+        raise FlowHalt(
+            f"Action '{key}' is not available in the embedded org; register a stub with "
+            f"ActionRegistry.register('{key}', handler) or give canned outputs in a JSON file passed with --actions "
+            f'(e.g. {{"{key}": {{"outputName": "value"}}}})'
+        )
+    inputs = {p.name: to_json(iv.value_of(p.value)) for p in el.input_parameters if p.value is not None}
+    try:
+        outputs = handler(inputs)
+    except ActionError as exc:
+        raise FlowFault(f"The action {key} failed: {exc}") from None
+    except Exception as exc:  # a stub is user code: its bug is this action's failure, not the org's
+        log.warning("Action stub %s raised %s", key, type(exc).__name__, exc_info=True)
+        raise FlowFault(f"The action {key} failed: {type(exc).__name__}: {exc}") from None
+    if outputs is None:
+        outputs = {}
+    if not isinstance(outputs, dict):
+        raise FlowFault(f"The action {key} returned {type(outputs).__name__}, not an object of output values")
+    try:
+        values = normalize(outputs)
+    except ConversionError as exc:
+        raise FlowFault(f"The action {key} returned an unusable value: {exc}") from None
+    for out in el.output_parameters:
+        iv.write(out.target, values.get(out.name))
+    if el.store_output_automatically:
+        iv.values[el.name] = values
+    log.info("Action %s ran in interview %s", key, iv.guid)
+    return el.connector
+
+
+# ---- collection processors -------------------------------------------------------------------------------------
+
+
+def _sort_key(field_name: str, descending: bool, nulls_first: bool) -> Callable[[Any], Any]:
+    def cmp(a: Any, b: Any) -> int:
+        left = get_field(a, field_name)[1] if isinstance(a, dict) else a
+        right = get_field(b, field_name)[1] if isinstance(b, dict) else b
+        if left is None or right is None:
+            if left is None and right is None:
+                return 0
+            first = -1 if nulls_first else 1
+            return first if left is None else -first
+        result = compare(left, right, ignore_case=True) or 0
+        return -result if descending else result
+
+    return functools.cmp_to_key(cmp)
+
+
+def run_collection_processor(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, CollectionProcessor)
+    items = _items(iv.read(el.collection))
+    if el.processor_type == "SortCollectionProcessor":
+        if el.sort_field:
+            descending = (el.sort_order or "Asc").lower() == "desc"
+            items = sorted(items, key=_sort_key(el.sort_field, descending, el.nulls_first))
+        result = items[: el.limit] if el.limit is not None else items
+    else:
+        result = []
+        for item in items:
+            if el.item_reference:
+                iv.values[el.item_reference] = item
+            if el.formula:
+                try:
+                    compiled = iv.runtime.compile(el.formula)
+                    keep = truthy(compiled.evaluate(iv.resolve_merge_field, now=iv.runtime.clock()))
+                except FormulaError as exc:
+                    raise FlowFault(f"The filter formula of {el.name} couldn't be evaluated: {exc}") from None
+            else:
+                keep = conditions_hold(iv, el.conditions, el.condition_logic)
+            if keep:
+                result.append(item)
+    iv.values[el.name] = result
+    return el.connector
+
+
+def run_element_table() -> dict[type[Element], Callable[[Interview, Element], str | None]]:
+    return {
+        Assignment: run_assignment,
+        Decision: run_decision,
+        Loop: run_loop,
+        Screen: run_screen,
+        Wait: run_wait,
+        CustomError: run_custom_error,
+        Subflow: run_subflow,
+        ActionCall: run_action,
+        CollectionProcessor: run_collection_processor,
+    }

@@ -1,0 +1,79 @@
+"""Global merge fields of a flow interview: $Flow, $Record, $User, $Label, $Api, $GlobalConstant, $System, ...
+
+The embedded org has no translations ($Label.X is "X"), one organization and a base URL for $Api values; a session
+id is never handed to flow logic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .interview_state import Interview
+
+__all__ = ["ORG_ID", "read_global"]
+
+ORG_ID = "00D5g0000000001EAA"
+
+
+def read_global(iv: Interview, head: str, rest: list[str]) -> tuple[Any, list[str]]:
+    name = rest[0] if rest else ""
+    if head == "$Flow":
+        return _flow_global(iv, name), rest[1:]
+    if head == "$Record":
+        return iv.record, rest
+    if head == "$Record__Prior":
+        return None, rest
+    if head == "$User":
+        return iv.user, rest
+    if head == "$Label":
+        return ".".join(rest), []  # the embedded org has no translations: a label is its own name
+    if head == "$Api":
+        return _api_global(iv, name), rest[1:]
+    if head == "$GlobalConstant":
+        constants: dict[str, Any] = {"True": True, "False": False, "EmptyString": ""}
+        if name not in constants:
+            raise KeyError(head)
+        return constants[name], rest[1:]
+    if head == "$System":
+        origin = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+        return (origin if name == "OriginDateTime" else None), rest[1:]
+    if head == "$Organization":
+        return {"Id": ORG_ID, "Name": "Embedded Org"}, rest
+    if head == "$Profile":
+        return {"Name": "System Administrator"}, rest
+    if head in ("$UserRole", "$Setup", "$CustomMetadata", "$Permission", "$Client", "$Component"):
+        return (False if head == "$Permission" else None), []
+    raise KeyError(head)
+
+
+def _flow_global(iv: Interview, name: str) -> Any:
+    now = iv.runtime.clock()
+    values: dict[str, Callable[[], Any]] = {
+        "CurrentDate": lambda: now.astimezone(dt.UTC).date(),
+        "CurrentDateTime": lambda: now,
+        "InterviewGuid": lambda: iv.guid,
+        "InterviewStartTime": lambda: iv.start_time,
+        "FaultMessage": lambda: iv.fault_message,
+        "CurrentRecord": lambda: (iv.record or {}).get("Id"),
+        "ActiveStages": lambda: [],
+        "CurrentStage": lambda: None,
+    }
+    if name not in values:
+        raise KeyError(f"$Flow.{name}")
+    return values[name]()
+
+
+def _api_global(iv: Interview, name: str) -> Any:
+    base = iv.runtime.base_url.rstrip("/")
+    org = ORG_ID
+    for prefix, kind in (("Partner_Server_URL_", "u"), ("Enterprise_Server_URL_", "c")):
+        if name.startswith(prefix):
+            digits = name[len(prefix) :]
+            version = f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) > 1 else "59.0"
+            return f"{base}/services/Soap/{kind}/{version}/{org}"
+    if name == "Session_ID":
+        return "SESSION_ID_REMOVED"  # never hand a real token to flow logic
+    raise KeyError(f"$Api.{name}")

@@ -1,0 +1,349 @@
+"""Parsers for each Flow element kind and resource kind (one small function per metadata tag)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from xml.etree.ElementTree import Element as XmlElement
+
+from ..model import (
+    ActionCall,
+    Assignment,
+    AssignmentItem,
+    Choice,
+    CollectionProcessor,
+    Constant,
+    CustomError,
+    Decision,
+    DynamicChoiceSet,
+    Element,
+    FlowVariable,
+    Formula,
+    Loop,
+    RecordCreate,
+    RecordDelete,
+    RecordLookup,
+    RecordUpdate,
+    Rule,
+    Screen,
+    Start,
+    Subflow,
+    TextTemplate,
+    UnsupportedElement,
+    Wait,
+)
+from . import xml_helpers as x
+
+FlowLoadError = x.FlowLoadError
+
+# Collection processors the engine runs; others (e.g. RecommendationMapCollectionProcessor) are unsupported.
+SUPPORTED_COLLECTION_PROCESSORS = frozenset({"SortCollectionProcessor", "FilterCollectionProcessor"})
+
+
+def _common(el: XmlElement, kind: str) -> dict[str, Any]:
+    name = x.required_text(el, "name", f"<{kind}> element")
+    where = f"{kind} '{name}'"
+    label = x.text(el, "label")
+    return {
+        "name": name,
+        "label": (label or name).strip() or name,
+        "kind": kind,
+        "connector": x.connector(el, "connector"),
+        "fault_connector": x.connector(el, "faultConnector"),
+        "description": _clean(x.text(el, "description")),
+        "_where": where,
+    }
+
+
+def _clean(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    stripped = raw.strip()
+    return stripped or None
+
+
+def _pop_where(common: dict[str, Any]) -> str:
+    where: str = common.pop("_where")
+    return where
+
+
+def parse_assignment(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    items = []
+    for node in x.children(el, "assignmentItems"):
+        target = x.required_text(node, "assignToReference", where)
+        operator = x.required_text(node, "operator", where)
+        items.append(AssignmentItem(target=target, operator=operator, value=x.value(node, "value")))
+    return Assignment(**common, items=tuple(items))
+
+
+def parse_decision(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    rules = []
+    for node in x.children(el, "rules"):
+        rule_name = x.required_text(node, "name", where)
+        rule_where = f"{where} outcome '{rule_name}'"
+        rules.append(
+            Rule(
+                name=rule_name,
+                label=(x.text(node, "label") or rule_name).strip(),
+                logic=(x.text(node, "conditionLogic") or "and").strip(),
+                conditions=x.conditions(node, "conditions", "leftValueReference", rule_where),
+                connector=x.connector(node, "connector"),
+            )
+        )
+    return Decision(
+        **common,
+        rules=tuple(rules),
+        default_connector=x.connector(el, "defaultConnector"),
+        default_connector_label=_clean(x.text(el, "defaultConnectorLabel")),
+    )
+
+
+def parse_loop(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    order = (x.text(el, "iterationOrder") or "Asc").strip()
+    return Loop(
+        **common,
+        collection=x.required_text(el, "collectionReference", where),
+        descending=order.lower() == "desc",
+        next_connector=x.connector(el, "nextValueConnector"),
+        no_more_connector=x.connector(el, "noMoreValuesConnector"),
+    )
+
+
+def parse_record_lookup(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    first_raw = x.text(el, "getFirstRecordOnly")
+    return RecordLookup(
+        **common,
+        object=x.required_text(el, "object", where),
+        filters=x.conditions(el, "filters", "field", where),
+        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
+        first_only=None if first_raw is None else first_raw.strip().lower() == "true",
+        store_output_automatically=x.flag(el, "storeOutputAutomatically"),
+        output_reference=_clean(x.text(el, "outputReference")),
+        output_assignments=x.output_assignments(el, "outputAssignments", "field", where),
+        queried_fields=tuple(f for f in x.texts(el, "queriedFields") if f),
+        sort_field=_clean(x.text(el, "sortField")),
+        sort_order=_clean(x.text(el, "sortOrder")),
+        limit=x.integer(el, "limit", where),
+        assign_null_if_none=x.flag(el, "assignNullValuesIfNoRecordsFound"),
+    )
+
+
+def parse_record_create(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    return RecordCreate(
+        **common,
+        object=_clean(x.text(el, "object")),
+        input_reference=_clean(x.text(el, "inputReference")),
+        input_assignments=x.field_values(el, "inputAssignments", "field", where),
+        assign_record_id_to=_clean(x.text(el, "assignRecordIdToReference")),
+        store_output_automatically=x.flag(el, "storeOutputAutomatically"),
+    )
+
+
+def parse_record_update(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    return RecordUpdate(
+        **common,
+        object=_clean(x.text(el, "object")),
+        input_reference=_clean(x.text(el, "inputReference")),
+        filters=x.conditions(el, "filters", "field", where),
+        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
+        input_assignments=x.field_values(el, "inputAssignments", "field", where),
+    )
+
+
+def parse_record_delete(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    return RecordDelete(
+        **common,
+        object=_clean(x.text(el, "object")),
+        input_reference=_clean(x.text(el, "inputReference")),
+        filters=x.conditions(el, "filters", "field", where),
+        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
+    )
+
+
+def parse_screen(el: XmlElement, common: dict[str, Any]) -> Element:
+    _pop_where(common)
+    names = tuple(name for node in x.children(el, "fields") if (name := _clean(x.text(node, "name"))))
+    return Screen(**common, field_names=names, allow_pause=x.flag(el, "allowPause", default=True))
+
+
+def parse_wait(el: XmlElement, common: dict[str, Any]) -> Element:
+    _pop_where(common)
+    events = tuple(name for node in x.children(el, "waitEvents") if (name := _clean(x.text(node, "name"))))
+    return Wait(**common, event_names=events)
+
+
+def parse_subflow(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    return Subflow(
+        **common,
+        flow_name=x.required_text(el, "flowName", where),
+        input_assignments=x.field_values(el, "inputAssignments", "name", where),
+        output_assignments=x.output_assignments(el, "outputAssignments", "name", where),
+        store_output_automatically=x.flag(el, "storeOutputAutomatically"),
+    )
+
+
+def parse_action_call(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    return ActionCall(
+        **common,
+        action_name=x.required_text(el, "actionName", where),
+        action_type=x.required_text(el, "actionType", where),
+        input_parameters=x.field_values(el, "inputParameters", "name", where),
+        output_parameters=x.output_assignments(el, "outputParameters", "name", where),
+        store_output_automatically=x.flag(el, "storeOutputAutomatically"),
+    )
+
+
+def parse_custom_error(el: XmlElement, common: dict[str, Any]) -> Element:
+    _pop_where(common)
+    messages = tuple(
+        msg for node in x.children(el, "customErrorMessages") if (msg := _clean(x.text(node, "errorMessage")))
+    )
+    return CustomError(**common, messages=messages)
+
+
+def parse_collection_processor(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    processor_type = (x.text(el, "collectionProcessorType") or x.text(el, "elementSubtype") or "").strip()
+    if processor_type not in SUPPORTED_COLLECTION_PROCESSORS:
+        return UnsupportedElement(**common)
+    sort = x.child(el, "sortOptions")
+    return CollectionProcessor(
+        **common,
+        processor_type=processor_type,
+        collection=x.required_text(el, "collectionReference", where),
+        limit=x.integer(el, "limit", where),
+        sort_field=_clean(x.text(sort, "sortField")) if sort is not None else None,
+        sort_order=_clean(x.text(sort, "sortOrder")) if sort is not None else None,
+        nulls_first=x.flag(sort, "doesPutEmptyStringAndNullFirst") if sort is not None else False,
+        item_reference=_clean(x.text(el, "assignNextValueToReference")),
+        conditions=x.conditions(el, "conditions", "leftValueReference", where),
+        condition_logic=(x.text(el, "conditionLogic") or "and").strip(),
+        formula=_clean(x.text(el, "formula")),
+    )
+
+
+def parse_unsupported(el: XmlElement, common: dict[str, Any]) -> Element:
+    _pop_where(common)
+    return UnsupportedElement(**common)
+
+
+ELEMENT_PARSERS: dict[str, Callable[[XmlElement, dict[str, Any]], Element]] = {
+    "assignments": parse_assignment,
+    "decisions": parse_decision,
+    "loops": parse_loop,
+    "recordLookups": parse_record_lookup,
+    "recordCreates": parse_record_create,
+    "recordUpdates": parse_record_update,
+    "recordDeletes": parse_record_delete,
+    "screens": parse_screen,
+    "waits": parse_wait,
+    "subflows": parse_subflow,
+    "actionCalls": parse_action_call,
+    "customErrors": parse_custom_error,
+    "collectionProcessors": parse_collection_processor,
+    # Known kinds the engine does not run: loaded, listed and described; a run that reaches one errors.
+    "transforms": parse_unsupported,
+    "recordRollbacks": parse_unsupported,
+    "apexPluginCalls": parse_unsupported,
+    "steps": parse_unsupported,
+    "orchestratedStages": parse_unsupported,
+}
+
+
+def parse_element(el: XmlElement, kind: str) -> Element:
+    parser = ELEMENT_PARSERS.get(kind, parse_unsupported)
+    return parser(el, _common(el, kind))
+
+
+# ---- resources -------------------------------------------------------------------------------------------------
+
+
+def parse_variable(el: XmlElement) -> FlowVariable:
+    name = x.required_text(el, "name", "<variables>")
+    where = f"variable '{name}'"
+    return FlowVariable(
+        name=name,
+        data_type=x.required_text(el, "dataType", where),
+        is_input=x.flag(el, "isInput"),
+        is_output=x.flag(el, "isOutput"),
+        is_collection=x.flag(el, "isCollection"),
+        object_type=_clean(x.text(el, "objectType")),
+        apex_class=_clean(x.text(el, "apexClass")),
+        scale=x.integer(el, "scale", where),
+        description=_clean(x.text(el, "description")),
+        default=x.value(el, "value"),
+    )
+
+
+def parse_constant(el: XmlElement) -> Constant:
+    name = x.required_text(el, "name", "<constants>")
+    return Constant(
+        name=name,
+        data_type=(x.text(el, "dataType") or "String").strip(),
+        value=x.value(el, "value"),
+        description=_clean(x.text(el, "description")),
+    )
+
+
+def parse_formula(el: XmlElement) -> Formula:
+    name = x.required_text(el, "name", "<formulas>")
+    where = f"formula '{name}'"
+    expression = x.text(el, "expression")
+    if expression is None:
+        raise FlowLoadError(f"{where}: missing <expression>")
+    return Formula(
+        name=name,
+        data_type=(x.text(el, "dataType") or "String").strip(),
+        expression=expression,
+        scale=x.integer(el, "scale", where),
+        description=_clean(x.text(el, "description")),
+    )
+
+
+def parse_text_template(el: XmlElement) -> TextTemplate:
+    name = x.required_text(el, "name", "<textTemplates>")
+    return TextTemplate(
+        name=name,
+        text=x.text(el, "text") or "",
+        plain_text=x.flag(el, "isViewedAsPlainText"),
+        description=_clean(x.text(el, "description")),
+    )
+
+
+def parse_choice(el: XmlElement) -> Choice:
+    name = x.required_text(el, "name", "<choices>")
+    return Choice(
+        name=name,
+        data_type=(x.text(el, "dataType") or "String").strip(),
+        value=x.value(el, "value"),
+        choice_text=_clean(x.text(el, "choiceText")),
+    )
+
+
+def parse_dynamic_choice_set(el: XmlElement) -> DynamicChoiceSet:
+    name = x.required_text(el, "name", "<dynamicChoiceSets>")
+    return DynamicChoiceSet(name=name, data_type=_clean(x.text(el, "dataType")), object=_clean(x.text(el, "object")))
+
+
+def parse_start(el: XmlElement) -> Start:
+    scheduled = tuple(
+        target for node in x.children(el, "scheduledPaths") if (target := x.connector(node, "connector")) is not None
+    )
+    return Start(
+        connector=x.connector(el, "connector"),
+        trigger_type=_clean(x.text(el, "triggerType")),
+        object=_clean(x.text(el, "object")),
+        record_trigger_type=_clean(x.text(el, "recordTriggerType")),
+        filters=x.conditions(el, "filters", "field", "start"),
+        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
+        scheduled_path_connectors=scheduled,
+    )

@@ -1,0 +1,119 @@
+"""POST /composite/batch: up to 25 subrequests, run one after the other through the same app in-process."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import Message
+
+from ..errors import bad_request, json_response
+from ..middleware import SUBREQUEST
+from .common import read_json_object, resource
+
+MAX_SUBREQUESTS = 25
+_METHODS = frozenset({"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD"})
+_URL_RE = re.compile(r"^(?:/services/data/)?(v\d+\.\d)(/[^?#]*)(?:\?([^#]*))?$")
+HALTED = [{"errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted per request"}]
+
+
+def _subrequests(body: dict[str, Any]) -> list[tuple[str, str, str, bytes]]:
+    """(method, path, query, body) per subrequest; a malformed batch is refused before anything runs."""
+    batch = body.get("batchRequests")
+    if not isinstance(batch, list) or not batch:
+        raise bad_request("JSON_PARSER_ERROR", "batchRequests must be a non-empty array of subrequests")
+    if len(batch) > MAX_SUBREQUESTS:
+        raise bad_request(
+            "LIMIT_EXCEEDED", f"A batch can contain at most {MAX_SUBREQUESTS} subrequests; this one has {len(batch)}."
+        )
+    parsed: list[tuple[str, str, str, bytes]] = []
+    for i, sub in enumerate(batch):
+        method = sub.get("method") if isinstance(sub, dict) else None
+        url = sub.get("url") if isinstance(sub, dict) else None
+        if not isinstance(method, str) or method.upper() not in _METHODS:
+            raise bad_request("INVALID_BATCH_REQUEST", f"Subrequest {i}: invalid method {method!r}")
+        match = _URL_RE.match(url) if isinstance(url, str) else None
+        if match is None:
+            raise bad_request(
+                "INVALID_BATCH_REQUEST",
+                f"Subrequest {i}: invalid url {url!r} (expected e.g. v59.0/actions/custom/flow)",
+            )
+        version, rest, query = match.groups()
+        if rest.startswith("/composite"):
+            raise bad_request("INVALID_BATCH_REQUEST", f"Subrequest {i}: a batch cannot contain composite requests")
+        rich = sub.get("richInput")
+        payload = json.dumps(rich).encode("utf-8") if rich is not None else b""
+        parsed.append((method.upper(), f"/services/data/{version}{unquote(rest)}", query or "", payload))
+    return parsed
+
+
+async def _dispatch(request: Request, method: str, path: str, query: str, payload: bytes) -> tuple[int, Any]:
+    headers = [(k, v) for k, v in request.scope["headers"] if k in (b"authorization", b"sforce-query-options")]
+    headers.append((b"content-type", b"application/json"))
+    headers.append((b"content-length", str(len(payload)).encode()))
+    scope = {
+        **{
+            k: v
+            for k, v in request.scope.items()
+            if k in ("type", "asgi", "http_version", "scheme", "client", "server")
+        },
+        "method": method,
+        "path": path,
+        "raw_path": path.encode("utf-8"),
+        "query_string": query.encode("latin-1", "replace"),
+        "root_path": "",
+        "headers": headers,
+        SUBREQUEST: True,
+        "org.session": request.scope["org.session"],
+    }
+    sent = False
+    status = 500
+    chunks: list[bytes] = []
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": payload, "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await request.app(scope, receive, send)
+    body = b"".join(chunks)
+    if not body:
+        return status, None
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body.decode("utf-8", "replace")
+
+
+async def batch(request: Request) -> Response:
+    body = await read_json_object(request)
+    subrequests = _subrequests(body)
+    halt = body.get("haltOnError") is True
+    results: list[dict[str, Any]] = []
+    halted = False
+    for method, path, query, payload in subrequests:
+        if halted:
+            results.append({"statusCode": 412, "result": HALTED})
+            continue
+        status, result = await _dispatch(request, method, path, query, payload)
+        results.append({"statusCode": status, "result": result})
+        halted = halt and status >= 400
+    return json_response({"hasErrors": any(r["statusCode"] >= 400 for r in results), "results": results})
+
+
+def routes() -> list[BaseRoute]:
+    return [resource("/composite/batch", POST=batch)]

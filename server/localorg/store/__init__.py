@@ -1,0 +1,1 @@
+"""What the org remembers: its state (SQLite), the flow registry with versions, sessions, and the sObject records."""
