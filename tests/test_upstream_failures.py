@@ -85,3 +85,21 @@ async def test_an_unreachable_org_is_a_tool_error_and_the_server_keeps_serving()
             assert "CONNECTION_ERROR" in text_of(result)
         assert len((await client.list_tools()).tools) == 10
     await salesforce.aclose()
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("invoke_flow", {"flowApiName": "Create_Contact", "inputs": [{"lastName": "Gateway"}]}),
+        ("create_flow_interview", {"FlowDefinitionView": {"ApiName": "Create_Contact"}}),
+    ],
+)
+async def test_a_400_not_in_salesforce_format_keeps_its_status(tool: str, arguments: dict[str, Any]) -> None:
+    """A 400 to an invocable action normally carries the per-input array (facts §3, mass-action-scheduler #69) or
+    the standard error array (Invoking Actions); a gateway's own 400 is neither and must still say HTTP 400."""
+    async with org_stack() as stack:
+        body = '{"detail": "request rejected by the gateway"}'
+        await stack.hook("/__org/fail", {"status": 400, "count": 1, "body": body, "contentType": "application/json"})
+        result = await stack.call(tool, arguments)
+        assert result.is_error
+        assert "HTTP 400" in text_of(result) and "request rejected by the gateway" in text_of(result)

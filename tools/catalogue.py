@@ -15,7 +15,13 @@ from typing import Any
 import mcp_types as types
 
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
-from salesforce_flow_mcp.salesforce.errors import SalesforceError
+from salesforce_flow_mcp.salesforce.errors import (
+    AuthenticationFailed,
+    SalesforceAPIError,
+    SalesforceError,
+    SalesforceUnreachable,
+    UnexpectedResponse,
+)
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.salesforce.routes import Dialect, handler_for
 
@@ -172,24 +178,48 @@ class Catalogue:
         )
 
 
-# What an agent can do about each kind of Salesforce error.
-_ADVICE = {
+# What an agent can do about an error Salesforce answered with, by its errorCode.
+_API_ADVICE = {
     "NOT_FOUND": "Check the Id or API name (list_flows, list_invocable_flows).",
     "INVALID_TYPE": "Query only flow objects.",
     "INVALID_FIELD": "Check the field names of the object.",
     "MALFORMED_QUERY": "Fix the SOQL syntax.",
     "INVALID_SESSION_ID": "The session expired; the server could not refresh it: sign in again.",
-    "AUTHENTICATION_FAILED": "Sign-in failed; see the message.",
     "REQUEST_LIMIT_EXCEEDED": "The org's API limit is reached; wait before retrying.",
-    "CONNECTION_ERROR": "The org could not be reached; retry later.",
 }
+
+# What an agent can do about the other kinds of failure, by type (the first that matches).
+_ADVICE_BY_TYPE: tuple[tuple[type[SalesforceError], str], ...] = (
+    (AuthenticationFailed, "Sign-in failed; see the message."),
+    (UnexpectedResponse, "Salesforce's answer was not in the documented shape; report this if it persists."),
+)
+
+FLOW_MAY_HAVE_RUN = (
+    "The request reached Salesforce or may have, so the flow may have run and written records. Before running it "
+    "again, check what it did: query_flows with SELECT Id, InterviewStatus, CreatedDate FROM FlowInterview ORDER BY "
+    "CreatedDate DESC (an interview that paused), and the records the flow writes."
+)
+# Tools whose change is checked another way than a flow run (the default).
+_CHECK_BEFORE_AGAIN = {
+    "update_flow": "The change may have been made: read the flow with get_flow before sending it again.",
+    "delete_flow_interview": "The interview may be deleted: read it with get_flow_interview before sending it again.",
+}
+NOT_SENT = "The org did not answer; nothing was changed. Try again later."
 
 
 def explain(tool: str, error: SalesforceError) -> str:
-    advice = _ADVICE.get(error.error_code, "")
-    if not advice and error.status >= 500:
-        advice = "Salesforce had a server error; retrying later may work."
-    return f"{tool} failed: {error}" + (f" {advice}" if advice else "")
+    return f"{tool} failed: {error} {advice_for(tool, error)}".rstrip()
+
+
+def advice_for(tool: str, error: SalesforceError) -> str:
+    if isinstance(error, SalesforceUnreachable):
+        return _CHECK_BEFORE_AGAIN.get(tool, FLOW_MAY_HAVE_RUN) if error.may_have_run else NOT_SENT
+    if isinstance(error, SalesforceAPIError):
+        advice = _API_ADVICE.get(error.error_code, "")
+        if not advice and error.status >= 500:
+            advice = "Salesforce had a server error; retrying later may work."
+        return advice
+    return next((advice for kind, advice in _ADVICE_BY_TYPE if isinstance(error, kind)), "")
 
 
 def error_result(message: str, structured: Any = None) -> types.CallToolResult:

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
-from salesforce_flow_mcp.salesforce.errors import SalesforceError
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
+from salesforce_flow_mcp.salesforce.routes import per_input_results
 
 from .catalogue import Outcome, RegisteredTool, tool_definition
 from .flow_loading import FlowEntry
@@ -33,10 +33,7 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> Re
 
     async def run(args: Args) -> Outcome:
         reply = await client.request("POST", path, json_body={"inputs": [args]}, accept_statuses=(400,))
-        results = reply.body if isinstance(reply.body, list) else []
-        if not results or not isinstance(results[0], dict):
-            raise SalesforceError(reply.status, "UNEXPECTED_RESPONSE", f"flow {api_name} returned no result")
-        result = results[0]
+        result = per_input_results(reply)[0]
         if result.get("isSuccess"):
             return Outcome(result.get("outputValues") or {})
         return Outcome(None, is_error=True, message=f"Flow {api_name} failed: {describe_failure(result)}")

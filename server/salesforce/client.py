@@ -11,8 +11,15 @@ from typing import Any, Protocol
 import anyio
 import httpx2
 
-from .errors import SalesforceError
+from .errors import (
+    AuthenticationFailed,
+    SalesforceError,
+    SalesforceUnreachable,
+    UnexpectedResponse,
+    api_error_from_response,
+)
 from .limits import LimitInfo
+from .quoting import excerpt
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +54,14 @@ class Reply:
     status: int
     body: Any  # parsed JSON, or None for an empty body (204)
     limit_info: LimitInfo | None
+    raw: bytes = b""
+    content_type: str = ""
+
+    def error(self) -> SalesforceError:
+        """What to raise when an accepted status (say a 400) came with a body the operation does not document."""
+        if self.status >= 400:
+            return api_error_from_response(self.status, self.raw, self.content_type)
+        return UnexpectedResponse(self.status, "the answer was not in the shape the API documents")
 
 
 class SalesforceClient:
@@ -89,7 +104,7 @@ class SalesforceClient:
         json_body: Any = None,
         accept_statuses: Collection[int] = (),
     ) -> Reply:
-        """Send one request; raise SalesforceError unless the status is 2xx or in `accept_statuses`."""
+        """Send one request; raise a SalesforceError (errors.py) unless the status is 2xx or in `accept_statuses`."""
         method = method.upper()
         # The token first: some sign-in modes learn the instance URL from the token response.
         token = await self._credential(self.credentials.access_token())
@@ -105,14 +120,14 @@ class SalesforceClient:
                     await self._backoff(attempt, method, url, exc)
                     attempt += 1
                     continue
-                raise _unreachable(url, exc) from exc
+                raise _unreachable(url, exc, may_have_run=False) from exc
             except httpx2.TransportError as exc:
                 # Timed out or dropped mid-request: a POST may have run; only idempotent methods retry.
                 if method in IDEMPOTENT_METHODS and attempt < self.retry.retries:
                     await self._backoff(attempt, method, url, exc)
                     attempt += 1
                     continue
-                raise _unreachable(url, exc) from exc
+                raise _unreachable(url, exc, may_have_run=method not in IDEMPOTENT_METHODS) from exc
 
             self.last_limit_info = LimitInfo.parse(response.headers.get("Sforce-Limit-Info")) or self.last_limit_info
             status = response.status_code
@@ -125,19 +140,20 @@ class SalesforceClient:
                 await self._backoff(attempt, method, url, None)
                 attempt += 1
                 continue
+            content_type = response.headers.get("content-type", "")
             if 200 <= status < 300 or status in accept_statuses:
-                return Reply(status, _parse_body(response, url), self.last_limit_info)
-            raise SalesforceError.from_response(status, response.content, response.headers.get("content-type", ""))
+                return Reply(status, _parse_body(response), self.last_limit_info, response.content, content_type)
+            raise api_error_from_response(status, response.content, content_type)
 
     @staticmethod
     async def _credential(pending: Awaitable[str]) -> str:
-        """Auth failures become SalesforceErrors too; their messages are written to be shown (no secrets)."""
+        """Auth failures become AuthenticationFailed; their messages are written to be shown (no secrets)."""
         try:
             return await pending
         except SalesforceError:
             raise
         except Exception as exc:
-            raise SalesforceError(401, "AUTHENTICATION_FAILED", str(exc) or type(exc).__name__) from exc
+            raise AuthenticationFailed(str(exc) or type(exc).__name__) from exc
 
     async def _send(
         self, method: str, url: str, token: str, params: dict[str, str] | None, json_body: Any
@@ -167,7 +183,7 @@ class SalesforceClient:
         cap = self.max_query_records if max_records is None else max_records
         result = await self.get("/tooling/query" if tooling else "/query", {"q": soql})
         if not isinstance(result, dict):
-            raise SalesforceError(200, "UNEXPECTED_RESPONSE", "the query answer was not a JSON object")
+            raise UnexpectedResponse(200, "the query answer was not a JSON object")
         records: list[Any] = list(result.get("records") or [])
         page = result
         while not page.get("done", True) and page.get("nextRecordsUrl") and len(records) < cap:
@@ -191,23 +207,26 @@ def _is_invalid_session(body: bytes) -> bool:
     return any(isinstance(e, dict) and e.get("errorCode") == "INVALID_SESSION_ID" for e in entries)
 
 
-def _parse_body(response: httpx2.Response, url: str) -> Any:
+def _parse_body(response: httpx2.Response) -> Any:
     if not response.content.strip():
         return None
     try:
         return response.json()
     except ValueError as exc:
-        raise SalesforceError.from_response(
-            response.status_code, response.content, response.headers.get("content-type", "")
+        status = response.status_code
+        if status >= 400:
+            raise api_error_from_response(status, response.content, response.headers.get("content-type", "")) from exc
+        shown = excerpt(" ".join(response.text.split()))
+        raise UnexpectedResponse(
+            status, f"Salesforce answered HTTP {status} with a body that is not JSON: {shown}"
         ) from exc
 
 
-def _unreachable(url: str, exc: Exception) -> SalesforceError:
+def _unreachable(url: str, exc: Exception, *, may_have_run: bool) -> SalesforceUnreachable:
     base = url.split("/services/", 1)[0]
     detail = str(exc) or type(exc).__name__
-    return SalesforceError(
-        0,
-        "CONNECTION_ERROR",
+    return SalesforceUnreachable(
         f"could not reach Salesforce at {base} ({type(exc).__name__}: {detail}); check SALESFORCE_INSTANCE_URL "
-        "and the network, then retry",
+        "and the network",
+        may_have_run=may_have_run,
     )

@@ -15,8 +15,8 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from . import normalize, soql
-from .client import SalesforceClient
-from .errors import SalesforceError
+from .client import Reply, SalesforceClient
+from .errors import SalesforceAPIError
 
 Dialect = Literal["salesforce", "seed"]
 Args = dict[str, Any]
@@ -85,7 +85,7 @@ async def _sf_update_flow(client: SalesforceClient, args: Args) -> Any:
     flow = await client.get(fill_path("/tooling/sobjects/Flow/{flowId}", args))
     definition_id = flow.get("DefinitionId")
     if not definition_id:
-        raise SalesforceError(404, "NOT_FOUND", f"flow {args['flowId']} has no FlowDefinition")
+        raise SalesforceAPIError(404, "NOT_FOUND", f"flow {args['flowId']} has no FlowDefinition")
     definition_path = fill_path("/tooling/sobjects/FlowDefinition/{id}", {"id": definition_id})
     definition = await client.get(definition_path)
     metadata = dict(definition.get("Metadata") or {})
@@ -111,9 +111,9 @@ async def _sf_create_interview(client: SalesforceClient, args: Args) -> Any:
         json_body={"inputs": [_flow_inputs(args)]},
         accept_statuses=(400,),
     )
-    result = (reply.body or [{}])[0] if isinstance(reply.body, list) else {}
+    result = per_input_results(reply)[0]
     if not result.get("isSuccess"):
-        raise SalesforceError(
+        raise SalesforceAPIError(
             reply.status, _first_code(result), normalize.describe_failure(result), errors=result.get("errors") or []
         )
     outputs = result.get("outputValues") or {}
@@ -149,6 +149,24 @@ async def _seed_query(client: SalesforceClient, args: Args) -> Any:
     return await client.query(args["q"])
 
 
+def per_input_results(reply: Reply) -> list[dict[str, Any]]:
+    """The per-input array of an invocable-action POST; anything else (a 400 in another format) raises, status kept."""
+    body = reply.body
+    if isinstance(body, list) and body and all(isinstance(item, dict) for item in body):
+        return body
+    raise reply.error()
+
+
+async def _invoke(client: SalesforceClient, args: Args) -> Any:
+    reply = await client.request(
+        "POST",
+        fill_path("/actions/custom/flow/{flowApiName}", args),
+        json_body={"inputs": args["inputs"]},
+        accept_statuses=(400,),
+    )
+    return normalize.invoke_results(per_input_results(reply))
+
+
 def _first_code(result: Any) -> str:
     errors = result.get("errors") if isinstance(result, dict) else None
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
@@ -156,18 +174,9 @@ def _first_code(result: Any) -> str:
     return "FLOW_ERROR"
 
 
-_invoke_body: Callable[[Args], Any] = lambda args: {"inputs": args["inputs"]}  # noqa: E731
-
 # operation -> dialect -> handler. Shared entries are the same object in both columns.
 _list_invocable = Call("GET", "/actions/custom/flow")
 _describe_invocable = Call("GET", "/actions/custom/flow/{flowApiName}")
-_invoke = Call(
-    "POST",
-    "/actions/custom/flow/{flowApiName}",
-    body=_invoke_body,
-    normalize=normalize.invoke_results,
-    accept_statuses=(400,),
-)
 _get_interview = Call("GET", "/sobjects/FlowInterview/{interviewId}", normalize=normalize.interview)
 _delete_interview = Call("DELETE", "/sobjects/FlowInterview/{interviewId}", normalize=lambda _: normalize.success())
 
