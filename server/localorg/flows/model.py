@@ -144,8 +144,12 @@ class Decision(Element):
 
 @dataclass(frozen=True)
 class Loop(Element):
+    """A loop over a collection. `loop_variable` is the manual loop variable (`assignNextValueToReference`, what
+    Flow Builder wrote before API 55's automatic loop variables); without it the current item is the loop itself."""
+
     collection: str = ""
     descending: bool = False
+    loop_variable: str | None = None
     next_connector: str | None = None
     no_more_connector: str | None = None
 

@@ -209,7 +209,11 @@ def run_loop(iv: Interview, el: Element) -> str | None:
         cursor = LoopCursor(items=list(reversed(items)) if el.descending else items)
         iv.loops[el.name] = cursor
     if cursor.index < len(cursor.items):
-        iv.values[el.name] = cursor.items[cursor.index]
+        item = cursor.items[cursor.index]
+        if el.loop_variable:
+            iv.write(el.loop_variable, item)  # a manual loop variable, typed as the variable declares
+        else:
+            iv.values[el.name] = item
         cursor.index += 1
         return el.next_connector
     del iv.loops[el.name]  # a later visit starts the loop afresh (nested loops)

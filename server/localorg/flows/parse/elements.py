@@ -107,6 +107,7 @@ def parse_loop(el: XmlElement, common: dict[str, Any]) -> Element:
         **common,
         collection=x.required_text(el, "collectionReference", where),
         descending=order.lower() == "desc",
+        loop_variable=_clean(x.text(el, "assignNextValueToReference")),
         next_connector=x.connector(el, "nextValueConnector"),
         no_more_connector=x.connector(el, "noMoreValuesConnector"),
     )
