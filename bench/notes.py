@@ -17,7 +17,7 @@ FINDINGS: list[tuple[str, str]] = [
     ),
     (
         "The flow list and the FlowDefinitionView version query ran one after the other",
-        "side by side, one round trip (`tools/flow_loading.py`)",
+        "side by side, one round trip (`server/salesforce/invocable_flows.py`)",
     ),
     (
         "The tool-list change check dumped every tool to JSON twice per refresh (40 ms each at 1,000 tools)",
@@ -26,7 +26,7 @@ FINDINGS: list[tuple[str, str]] = [
     (
         "The org's first answers waited for half a second of `mcp` imports",
         "the MCP side is imported on a thread of its own while the first requests are in flight "
-        "(`server/runtime.py`, `FlowLoader.start_early`)",
+        "(`server/runtime.py`, `InvocableFlowFetcher.start_early`)",
     ),
     (
         "The cyclic GC kept rescanning the objects of the imports and of 1,000 tools: a third of the "
@@ -40,23 +40,23 @@ FINDINGS: list[tuple[str, str]] = [
     ),
     (
         "1,000 describes = 40 composite batches at 4 in flight: 10 round trips",
-        "8 in flight: 5 round trips (`tools/flow_loading.py`)",
+        "8 in flight: 5 round trips (`server/salesforce/invocable_flows.py`)",
     ),
     (
         "The describe cache was written with streamed `json.dump`: 80 ms for 1,000 describes",
-        "one `json.dumps` and one write: 21 ms, same bytes (`tools/describe_cache.py`)",
+        "one `json.dumps` and one write: 21 ms, same bytes (`server/salesforce/describe_cache.py`)",
     ),
     (
         "The describes of every flow stayed in memory (5 MB at 1,000 flows) though one tool per flow needs "
         "none once built",
         "kept only for `search_flows`; the cache re-reads its file at the next refresh "
-        "(`tools/flow_catalogue.py`, `tools/flow_tools.py`, `tools/describe_cache.py`)",
+        "(`tools/flow_catalogue.py`, `tools/flow_tools.py`, `server/salesforce/describe_cache.py`)",
     ),
     (
         "A burst of describes left 8-10 idle keep-alive connections in the pool that serves tool calls, and "
         "httpx checks every idle connection on every request: +0.2 ms per call on loopback",
         "bursts go through a client of their own, closed after the burst (`server/connect.py`, "
-        "`tools/flow_loading.py`)",
+        "`server/salesforce/invocable_flows.py`)",
     ),
 ]
 

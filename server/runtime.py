@@ -18,8 +18,8 @@ import anyio
 from .config import Settings
 from .connect import NotConfiguredError, burst_client_factory, salesforce_client
 from .salesforce.client import SalesforceClient
-from .tools.describe_cache import DescribeCache, default_cache_dir
-from .tools.flow_loading import FlowLoader
+from .salesforce.describe_cache import DescribeCache, default_cache_dir
+from .salesforce.invocable_flows import InvocableFlowFetcher
 
 # The MCP side (the mcp SDK and everything built on it) is imported on a thread of its own while the server connects
 # and the org answers the first flow requests: half a second of imports and the org's round trips overlap.
@@ -55,10 +55,11 @@ def flow_loader(
     *,
     demo: bool = False,
     describe_client: Callable[[], SalesforceClient] | None = None,
-) -> FlowLoader | None:
+) -> InvocableFlowFetcher | None:
     """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off.
 
-    `describe_client` makes the clients that bursts of describes go through (see FlowLoader); by default, `client`.
+    `describe_client` makes the clients that bursts of describes go through (see InvocableFlowFetcher); by default,
+    `client`.
     """
     if not settings.flow_tools:
         return None
@@ -67,7 +68,7 @@ def flow_loader(
     if cache_dir:
         cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
     use_composite = settings.dialect == "salesforce"
-    return FlowLoader(client, use_composite=use_composite, cache=cache, describe_client=describe_client)
+    return InvocableFlowFetcher(client, use_composite=use_composite, cache=cache, describe_client=describe_client)
 
 
 def assemble(
@@ -76,7 +77,7 @@ def assemble(
     *,
     demo: bool = False,
     notifier: ToolListNotifier | None = None,
-    loader: FlowLoader | None = None,
+    loader: InvocableFlowFetcher | None = None,
 ) -> Running:
     """Catalogue, per-flow catalogue and MCP server over a connected client (nothing started yet).
 

@@ -11,8 +11,9 @@ from typing import Any
 import anyio
 import mcp_types as types
 
+from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry, InvocableFlowFetcher
+
 from .catalogue import Catalogue
-from .flow_loading import FlowEntry, FlowLoader
 from .flow_tools import SEARCH_TOOL, flow_tools, refresh_tool, search_tool
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ class FlowToolOptions:
 
 
 class FlowCatalogue:
-    def __init__(self, catalogue: Catalogue, loader: FlowLoader, options: FlowToolOptions, notify: Notify) -> None:
+    def __init__(
+        self, catalogue: Catalogue, loader: InvocableFlowFetcher, options: FlowToolOptions, notify: Notify
+    ) -> None:
         self.catalogue = catalogue
         self.loader = loader
         self.options = options

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import quote
 
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
+from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
-from salesforce_flow_mcp.salesforce.routes import per_input_results
+from salesforce_flow_mcp.salesforce.routes import invoke_flow_action
 
 from .catalogue import Outcome, RegisteredTool, tool_definition
-from .flow_loading import FlowEntry
 from .flow_naming import assign_tool_names
 from .flow_schema import schemas_from_describe
 from .validation import compile_input_schema
@@ -29,11 +28,9 @@ def flow_tools(entries: Iterable[FlowEntry], client: SalesforceClient) -> list[R
 def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> RegisteredTool:
     schemas = schemas_from_describe(entry.describe)
     api_name = entry.api_name  # not the entry: the tool must not keep the flow's describe alive
-    path = "/actions/custom/flow/" + quote(api_name, safe="")
 
     async def run(args: Args) -> Outcome:
-        reply = await client.request("POST", path, json_body={"inputs": [args]}, accept_statuses=(400,))
-        result = per_input_results(reply)[0]
+        result = (await invoke_flow_action(client, api_name, [args])).results[0]
         if result.get("isSuccess"):
             return Outcome(result.get("outputValues") or {})
         return Outcome(None, is_error=True, message=f"Flow {api_name} failed: {describe_failure(result)}")

@@ -15,12 +15,17 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from . import normalize, soql
-from .client import Reply, SalesforceClient
+from .action_answers import ActionAnswer, first_error_code, read_action_answer
+from .client import SalesforceClient
 from .errors import SalesforceAPIError
 
 Dialect = Literal["salesforce", "seed"]
 Args = dict[str, Any]
 Handler = Callable[[SalesforceClient, Args], Awaitable[Any]]
+
+# The invocable flow actions: listed, described and invoked at these paths in both dialects.
+FLOW_ACTIONS_PATH = "/actions/custom/flow"
+FLOW_ACTION_PATH = FLOW_ACTIONS_PATH + "/{flowApiName}"
 
 SEED_FLOW_FIELDS = "Id, ApiName, Label, ProcessType, Status, VersionNumber"
 TOOLING_FLOW_FIELDS = "Id, Definition.DeveloperName, MasterLabel, ProcessType, Status, VersionNumber"
@@ -105,16 +110,14 @@ async def _sf_update_flow(client: SalesforceClient, args: Args) -> Any:
 async def _sf_create_interview(client: SalesforceClient, args: Args) -> Any:
     """Interviews start by invoking the flow; a paused one is then found as a FlowInterview record by its GUID."""
     api_name = args["FlowDefinitionView"]["ApiName"]
-    reply = await client.request(
-        "POST",
-        fill_path("/actions/custom/flow/{name}", {"name": api_name}),
-        json_body={"inputs": [_flow_inputs(args)]},
-        accept_statuses=(400,),
-    )
-    result = per_input_results(reply)[0]
+    answer = await invoke_flow_action(client, api_name, [_flow_inputs(args)])
+    result = answer.results[0]
     if not result.get("isSuccess"):
         raise SalesforceAPIError(
-            reply.status, _first_code(result), normalize.describe_failure(result), errors=result.get("errors") or []
+            answer.status,
+            first_error_code(result),
+            normalize.describe_failure(result),
+            errors=result.get("errors") or [],
         )
     outputs = result.get("outputValues") or {}
     guid = outputs.get("Flow__InterviewGuid")
@@ -149,34 +152,25 @@ async def _seed_query(client: SalesforceClient, args: Args) -> Any:
     return await client.query(args["q"])
 
 
-def per_input_results(reply: Reply) -> list[dict[str, Any]]:
-    """The per-input array of an invocable-action POST; anything else (a 400 in another format) raises, status kept."""
-    body = reply.body
-    if isinstance(body, list) and body and all(isinstance(item, dict) for item in body):
-        return body
-    raise reply.error()
+async def invoke_flow_action(client: SalesforceClient, api_name: str, inputs: list[dict[str, Any]]) -> ActionAnswer:
+    """POST the inputs to the flow's action: one result per input, or the request-level error raised."""
+    reply = await client.request(
+        "POST",
+        fill_path(FLOW_ACTION_PATH, {"flowApiName": api_name}),
+        json_body={"inputs": inputs},
+        accept_statuses=(400,),
+    )
+    return read_action_answer(reply, len(inputs))
 
 
 async def _invoke(client: SalesforceClient, args: Args) -> Any:
-    reply = await client.request(
-        "POST",
-        fill_path("/actions/custom/flow/{flowApiName}", args),
-        json_body={"inputs": args["inputs"]},
-        accept_statuses=(400,),
-    )
-    return normalize.invoke_results(per_input_results(reply))
-
-
-def _first_code(result: Any) -> str:
-    errors = result.get("errors") if isinstance(result, dict) else None
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return str(errors[0].get("statusCode") or errors[0].get("errorCode") or "FLOW_ERROR")
-    return "FLOW_ERROR"
+    answer = await invoke_flow_action(client, args["flowApiName"], args["inputs"])
+    return normalize.invoke_results(answer.results)
 
 
 # operation -> dialect -> handler. Shared entries are the same object in both columns.
-_list_invocable = Call("GET", "/actions/custom/flow")
-_describe_invocable = Call("GET", "/actions/custom/flow/{flowApiName}")
+_list_invocable = Call("GET", FLOW_ACTIONS_PATH)
+_describe_invocable = Call("GET", FLOW_ACTION_PATH)
 _get_interview = Call("GET", "/sobjects/FlowInterview/{interviewId}", normalize=normalize.interview)
 _delete_interview = Call("DELETE", "/sobjects/FlowInterview/{interviewId}", normalize=lambda _: normalize.success())
 

@@ -1,4 +1,4 @@
-"""Fetch the org's invocable flows and their describes: one list, one version query, describes only for misses.
+"""The org's invocable flows and their describes: one list, one version query, describes only for misses.
 
 Describes go through Salesforce's composite batch resource (25 per request) where the dialect allows, with a bound
 on requests in flight either way.
@@ -10,15 +10,14 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import anyio
 from anyio.abc import TaskGroup
 
-from salesforce_flow_mcp.salesforce.client import SalesforceClient
-from salesforce_flow_mcp.salesforce.errors import SalesforceError
-
+from .client import SalesforceClient
 from .describe_cache import DescribeCache
+from .errors import SalesforceError
+from .routes import FLOW_ACTION_PATH, FLOW_ACTIONS_PATH, fill_path
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +41,9 @@ class LoadStats:
     requests: int
 
 
-class FlowLoader:
+class InvocableFlowFetcher:
+    """Reads the org's invocable flows for the flow tools (not the embedded org's flow-file loader)."""
+
     def __init__(
         self,
         client: SalesforceClient,
@@ -126,7 +127,7 @@ class FlowLoader:
         async with anyio.create_task_group() as group:
             group.start_soon(fetch_versions)
             try:
-                listing = await self.client.get("/actions/custom/flow")
+                listing = await self.client.get(FLOW_ACTIONS_PATH)
             except Exception as exc:
                 failures.insert(0, exc)
                 group.cancel_scope.cancel()
@@ -214,7 +215,7 @@ class _EarlyLoad:
 
 
 def _describe_path(api_name: str) -> str:
-    return "/actions/custom/flow/" + quote(api_name, safe="")
+    return fill_path(FLOW_ACTION_PATH, {"flowApiName": api_name})
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
