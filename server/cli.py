@@ -14,6 +14,7 @@ import anyio
 from . import __version__
 from .config import Settings
 from .logging_setup import configure_logging
+from .remote.flags import add_http_flags
 
 EXIT_USAGE = 2
 
@@ -60,10 +61,17 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .remote.binding import BindRefusedError
+    from .remote.flags import http_options
     from .runtime import NotConfiguredError, serve
 
     try:
-        anyio.run(serve, _settings(args), args.demo, args.flows, args.transport, args.host, args.port)
+        http = http_options(args) if args.transport == "http" else None
+    except BindRefusedError as exc:
+        print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        anyio.run(serve, _settings(args), args.demo, args.flows, args.transport, http)
     except NotConfiguredError as exc:
         print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
         return 1
@@ -169,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="MCP transport")
     serve.add_argument("--host", default="127.0.0.1", help="with --transport http: address to bind")
     serve.add_argument("--port", type=int, default=8765, help="with --transport http: port")
+    add_http_flags(serve)
     serve.set_defaults(func=cmd_serve)
 
     tools = commands.add_parser("tools", help="print the tool catalogue")

@@ -17,6 +17,7 @@ import anyio
 
 from .config import Settings
 from .connect import NotConfiguredError, burst_client_factory, salesforce_client
+from .remote.binding import HttpOptions
 from .salesforce.client import SalesforceClient
 from .salesforce.describe_cache import DescribeCache, default_cache_dir
 from .salesforce.invocable_flows import InvocableFlowFetcher
@@ -191,19 +192,18 @@ async def mcp_server(settings: Settings, demo: bool = False, flows_dir: Path | N
         startup.end()
 
 
-async def serve(settings: Settings, demo: bool, flows_dir: Path | None, transport: str, host: str, port: int) -> None:
+async def serve(
+    settings: Settings, demo: bool, flows_dir: Path | None, transport: str, http: HttpOptions | None = None
+) -> None:
     async with mcp_server(settings, demo, flows_dir) as running:
         if transport == "stdio":
             from .app import serve_stdio
 
             await serve_stdio(running.server)
             return
-        import uvicorn
+        from .remote.http_app import serve_http
 
-        app = running.server.streamable_http_app(host=host)
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning")
-        logger.warning("MCP over streamable HTTP at http://%s:%d/mcp", host, port)
-        await uvicorn.Server(config).serve()
+        await serve_http(running, http or HttpOptions())
 
 
 async def list_tools_json(settings: Settings, demo: bool, flows_dir: Path | None) -> dict[str, Any]:

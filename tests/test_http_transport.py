@@ -1,4 +1,5 @@
-"""`serve --transport http`: the same server over streamable HTTP on loopback, in both protocol eras."""
+"""`serve --transport http --auth none`: the same server over streamable HTTP on loopback, in both protocol eras
+(the default bearer-token mode and the refusals are in tests/remote/test_http_auth.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from mcp import Client
 from tests.support import PROTOCOL_MODES
 
 pytestmark = pytest.mark.anyio
+SERVE = (sys.executable, "-m", "salesforce_flow_mcp", "serve")
 
 
 def free_port() -> int:
@@ -27,7 +29,7 @@ def free_port() -> int:
 def mcp_url() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "salesforce_flow_mcp", "serve", "--demo", "--transport", "http", "--port", str(port)],
+        [*SERVE, "--demo", "--transport", "http", "--port", str(port), "--auth", "none"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -106,6 +106,11 @@ class FlowCatalogue:
         nested schemas included): cheap, where dumping 1,000 tools to JSON to compare them took tens of ms."""
         return self.catalogue.tools()
 
+    @property
+    def is_ready(self) -> bool:
+        """The first load has finished (or failed): tools/list no longer waits for it."""
+        return self._ready.is_set()
+
     async def wait_ready(self) -> None:
         with anyio.move_on_after(self.options.startup_wait):
             await self._ready.wait()

@@ -1,0 +1,26 @@
+"""The `serve` flags of the HTTP transport's auth, kept here so the CLI module stays small."""
+
+from __future__ import annotations
+
+import argparse
+
+from .binding import AUTH_MODES, ENV_AUTH, ENV_HTTP_TOKEN, ENV_PUBLIC_URL, HttpOptions, resolve_http_options
+
+
+def add_http_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        help=f"with --transport http: token (default), oauth, or none (loopback only) (env {ENV_AUTH})",
+    )
+    parser.add_argument(
+        "--http-token",
+        help=f"with --auth token: the bearer token clients send (env {ENV_HTTP_TOKEN}; default: generated)",
+    )
+    parser.add_argument(
+        "--public-url", help=f"the server's URL as clients see it, e.g. behind a TLS proxy (env {ENV_PUBLIC_URL})"
+    )
+
+
+def http_options(args: argparse.Namespace) -> HttpOptions:
+    return resolve_http_options(args.host, args.port, args.auth, args.http_token, args.public_url)
