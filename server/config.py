@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any
 
-Dialect = Literal["salesforce", "seed"]
+from . import defaults
+from .aliases import DIALECTS, Dialect
 
-DEFAULT_API_VERSION = "59.0"
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 
 
@@ -31,24 +31,24 @@ class Settings:
     login_url: str = DEFAULT_LOGIN_URL
     username: str | None = None
     jwt_key_file: str | None = None
-    api_version: str = DEFAULT_API_VERSION
+    api_version: str = defaults.API_VERSION
     dialect: Dialect = "salesforce"
     include_flows: tuple[str, ...] = ()
     exclude_flows: tuple[str, ...] = ()
     read_only: bool = False
     profile: str | None = None  # named login profile in the token store (None = the default profile)
     flow_tools: bool = True  # one tool per invocable flow
-    max_flow_tools: int = 100  # above this: search_flows + invoke_flow instead
-    refresh_interval: float = 300.0  # seconds between catalogue refreshes; 0 = on demand only
+    max_flow_tools: int = defaults.MAX_FLOW_TOOLS
+    refresh_interval: float = defaults.REFRESH_INTERVAL
     cache_dir: str | None = None  # describe cache folder ("" = no cache; None = the user's cache folder)
     demo_actions: str | None = None  # --demo: JSON file of canned outputs for actions the embedded org cannot run
-    catalogue_wait: float = 10.0  # seconds tools/list waits for the first flow catalogue before answering without it
+    catalogue_wait: float = defaults.CATALOGUE_WAIT
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         dialect = env.get("SALESFORCE_API_DIALECT", "salesforce").strip().lower() or "salesforce"
-        if dialect not in ("salesforce", "seed"):
+        if dialect not in DIALECTS:
             raise ValueError(f"SALESFORCE_API_DIALECT must be 'salesforce' or 'seed', not {dialect!r}")
         return cls(
             instance_url=env.get("SALESFORCE_INSTANCE_URL") or None,
@@ -59,17 +59,17 @@ class Settings:
             login_url=env.get("SALESFORCE_LOGIN_URL") or DEFAULT_LOGIN_URL,
             username=env.get("SALESFORCE_USERNAME") or None,
             jwt_key_file=env.get("SALESFORCE_JWT_KEY_FILE") or None,
-            api_version=(env.get("SALESFORCE_API_VERSION") or DEFAULT_API_VERSION).removeprefix("v"),
+            api_version=(env.get("SALESFORCE_API_VERSION") or defaults.API_VERSION).removeprefix("v"),
             dialect=dialect,  # type: ignore[arg-type]
             include_flows=_split_globs(env.get("SALESFORCE_FLOWS")),
             exclude_flows=_split_globs(env.get("SALESFORCE_EXCLUDE_FLOWS")),
             read_only=_flag(env.get("SALESFORCE_READ_ONLY")),
             profile=env.get("SALESFORCE_PROFILE") or None,
             flow_tools=not _flag(env.get("SALESFORCE_NO_FLOW_TOOLS")),
-            max_flow_tools=int(env.get("SALESFORCE_MAX_FLOW_TOOLS") or 100),
-            refresh_interval=float(env.get("SALESFORCE_REFRESH_INTERVAL") or 300),
+            max_flow_tools=int(env.get("SALESFORCE_MAX_FLOW_TOOLS") or defaults.MAX_FLOW_TOOLS),
+            refresh_interval=float(env.get("SALESFORCE_REFRESH_INTERVAL") or defaults.REFRESH_INTERVAL),
             cache_dir=env.get("SALESFORCE_FLOW_MCP_CACHE"),
-            catalogue_wait=float(env.get("SALESFORCE_CATALOGUE_WAIT") or 10),
+            catalogue_wait=float(env.get("SALESFORCE_CATALOGUE_WAIT") or defaults.CATALOGUE_WAIT),
             demo_actions=env.get("SALESFORCE_DEMO_ACTIONS") or None,
         )
 

@@ -11,11 +11,11 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from mcp import Client, StdioServerParameters
 
-Args = dict[str, Any]
+from .aliases import Args
 
 # Demo flows shipped with the embedded org (server/localorg/demo_flows).
 QUOTE_FLOW = "Quote_Discount_Calculator"

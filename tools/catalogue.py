@@ -14,6 +14,7 @@ from typing import Any
 
 import mcp_types as types
 
+from salesforce_flow_mcp.aliases import Args, Dialect
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.errors import (
     AuthenticationFailed,
@@ -23,14 +24,12 @@ from salesforce_flow_mcp.salesforce.errors import (
     UnexpectedResponse,
 )
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
-from salesforce_flow_mcp.salesforce.routes import Dialect, handler_for
+from salesforce_flow_mcp.salesforce.routes import handler_for
 
 from .operations import OPERATION_TOOLS, OperationTool
 from .validation import ArgumentError, InputValidator, compile_input_schema, validate_arguments
 
 logger = logging.getLogger(__name__)
-
-Args = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 import anyio
 import mcp_types as types
 
+from salesforce_flow_mcp import defaults
 from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry, InvocableFlowFetcher
 
 from .catalogue import Catalogue
@@ -25,9 +26,9 @@ Notify = Callable[[], Awaitable[None]]
 class FlowToolOptions:
     include: tuple[str, ...] = ()  # ApiName globs; empty = every flow
     exclude: tuple[str, ...] = ()
-    max_flow_tools: int = 100  # above this many flows: search_flows + invoke_flow instead of one tool each
-    refresh_interval: float = 300.0  # seconds; 0 = only on demand
-    startup_wait: float = 10.0  # how long tools/list waits for the first catalogue before answering without it
+    max_flow_tools: int = defaults.MAX_FLOW_TOOLS
+    refresh_interval: float = defaults.REFRESH_INTERVAL
+    startup_wait: float = defaults.CATALOGUE_WAIT
 
 
 class FlowCatalogue:

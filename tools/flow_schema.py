@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from salesforce_flow_mcp.aliases import JSONSchema
+
 from .flow_types import TypeRule, rule_for
 
 __all__ = ["MAX_PARAMETERS", "FlowToolSchemas", "parameter_schema", "schemas_from_describe"]
 
 logger = logging.getLogger(__name__)
 
-Schema = dict[str, Any]
 
 MAX_PARAMETERS = 500  # per side; far above real flows, bounds the tool list for a hostile or broken describe
 MAX_TEXT = 500  # characters of a label or description kept in wording
@@ -52,7 +53,7 @@ def _max_occurs(param: Mapping[str, Any]) -> int:
     return max(int(raw), 1)
 
 
-def _nullable(schema: Schema) -> Schema:
+def _nullable(schema: JSONSchema) -> JSONSchema:
     """Also accept null. A schema without a JSON type ({} for Apex and unknown types) already does."""
     json_type = schema.get("type")
     if isinstance(json_type, str):
@@ -60,8 +61,8 @@ def _nullable(schema: Schema) -> Schema:
     return schema
 
 
-def _value_schema(rule: TypeRule, param: Mapping[str, Any], *, output: bool) -> Schema:
-    schema: Schema = {} if rule.json_type is None else {"type": rule.json_type}
+def _value_schema(rule: TypeRule, param: Mapping[str, Any], *, output: bool) -> JSONSchema:
+    schema: JSONSchema = {} if rule.json_type is None else {"type": rule.json_type}
     if not output:
         schema.update(rule.constraints(param))
     elif rule.json_type == "object":
@@ -136,7 +137,7 @@ def _parameters(describe: Mapping[str, Any], key: str, flow: str) -> list[Mappin
     return params
 
 
-def _line(param: Mapping[str, Any], schema: Schema) -> str:
+def _line(param: Mapping[str, Any], schema: JSONSchema) -> str:
     """One output: its name, what it is and its Salesforce type, in one short line."""
     name = str(param["name"])
     about = _text(param.get("description")) or (schema["title"] if schema["title"] != name else "")
@@ -153,7 +154,7 @@ def _names(heading: str, params: list[Mapping[str, Any]]) -> str:
     return f"{heading} (described in the input schema): {', '.join(names)}{more}."
 
 
-def _section(heading: str, params: list[Mapping[str, Any]], schemas: list[Schema]) -> list[str]:
+def _section(heading: str, params: list[Mapping[str, Any]], schemas: list[JSONSchema]) -> list[str]:
     if not params:
         return [f"{heading}: none."]
     lines = [f"{heading} (each may be null when the flow leaves it unset):"]
@@ -176,7 +177,7 @@ def schemas_from_describe(describe: Mapping[str, Any]) -> FlowToolSchemas:
     input_props = [parameter_schema(p) for p in inputs]
     output_props = [parameter_schema(p, output=True) for p in outputs]
 
-    input_schema: Schema = {
+    input_schema: JSONSchema = {
         "type": "object",
         "properties": {str(p["name"]): s for p, s in zip(inputs, input_props, strict=True)},
         "additionalProperties": False,
@@ -184,7 +185,7 @@ def schemas_from_describe(describe: Mapping[str, Any]) -> FlowToolSchemas:
     required = [str(p["name"]) for p in inputs if p.get("required") is True]
     if required:
         input_schema["required"] = required
-    output_schema: Schema = {
+    output_schema: JSONSchema = {
         "type": "object",
         "properties": {str(p["name"]): s for p, s in zip(outputs, output_props, strict=True)},
         "additionalProperties": True,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
 
+from salesforce_flow_mcp.aliases import Args
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
@@ -15,8 +15,6 @@ from .catalogue import Outcome, RegisteredTool, tool_definition
 from .flow_naming import assign_tool_names
 from .flow_schema import schemas_from_describe
 from .validation import compile_input_schema
-
-Args = dict[str, Any]
 
 
 def flow_tools(entries: Iterable[FlowEntry], client: SalesforceClient) -> list[RegisteredTool]:

@@ -12,13 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from salesforce_flow_mcp.aliases import JSONSchema
 from salesforce_flow_mcp.sfid import SALESFORCE_ID_PATTERN
 
 __all__ = ["MAX_PICKLIST_VALUES", "TYPE_TABLE", "TypeRule", "apex_class_of", "picklist_values", "rule_for"]
 
 logger = logging.getLogger(__name__)
 
-Schema = dict[str, Any]
 Param = Mapping[str, Any]
 
 MAX_PICKLIST_VALUES = 1000  # more than any real picklist; keeps a hostile describe from producing a huge schema
@@ -68,31 +68,31 @@ def _regex_literal(text: str) -> str:
 # -- value constraints (inputs only) -------------------------------------------------------------------------------
 
 
-def _no_constraints(param: Param) -> Schema:
+def _no_constraints(param: Param) -> JSONSchema:
     return {}
 
 
-def _byte_length(param: Param) -> Schema:
+def _byte_length(param: Param) -> JSONSchema:
     length = param.get("byteLength")
     if isinstance(length, int) and not isinstance(length, bool) and length > 0:
         return {"maxLength": length}
     return {}
 
 
-def _format(name: str) -> Callable[[Param], Schema]:
+def _format(name: str) -> Callable[[Param], JSONSchema]:
     return lambda param: {"format": name}
 
 
-def _salesforce_id(param: Param) -> Schema:
+def _salesforce_id(param: Param) -> JSONSchema:
     return {"pattern": SALESFORCE_ID_PATTERN}
 
 
-def _picklist(param: Param) -> Schema:
+def _picklist(param: Param) -> JSONSchema:
     values = picklist_values(param)
     return {"enum": values} if values else {}
 
 
-def _multipicklist(param: Param) -> Schema:
+def _multipicklist(param: Param) -> JSONSchema:
     """Several values joined by ';' (Salesforce's multi-select form), so an enum would refuse every combination."""
     values = picklist_values(param)
     if not values:
@@ -101,9 +101,9 @@ def _multipicklist(param: Param) -> Schema:
     return {"pattern": f"^(?:{one}(?:;{one})*)?$"}
 
 
-def _sobject(param: Param) -> Schema:
+def _sobject(param: Param) -> JSONSchema:
     sobject_type = _text(param.get("sobjectType"))
-    schema: Schema = {"additionalProperties": True}
+    schema: JSONSchema = {"additionalProperties": True}
     if sobject_type:
         schema["properties"] = {
             "attributes": {"type": "object", "properties": {"type": {"const": sobject_type}}},
@@ -157,7 +157,7 @@ class TypeRule:
     and a phrase for the description."""
 
     json_type: str | None
-    constraints: Callable[[Param], Schema]
+    constraints: Callable[[Param], JSONSchema]
     note: Callable[[Param], str]
 
 

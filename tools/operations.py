@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from salesforce_flow_mcp.aliases import Args, JSONSchema
 from salesforce_flow_mcp.sfid import API_NAME_PATTERN, SALESFORCE_ID_PATTERN
 
-from .schemas import SUCCESS_SCHEMA, JSONSchema, output_schema
+from .schemas import SUCCESS_SCHEMA, output_schema
 from .validation import check_flow_soql, require_api_name, require_record_id
-
-Args = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-JSONSchema = dict[str, Any]
+from salesforce_flow_mcp.aliases import JSONSchema
 
 
 @cache

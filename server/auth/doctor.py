@@ -12,6 +12,7 @@ from typing import Any, Literal, TextIO
 import anyio.to_thread
 import httpx2
 
+from .. import defaults
 from ..config import DEFAULT_LOGIN_URL, Settings
 from ..urls import UnsafeURLError, require_safe_url
 from .credentials import Credentials, credentials_from_settings
@@ -22,7 +23,7 @@ from .token_store import TokenStore
 Status = Literal["ok", "info", "warn", "problem"]
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 _LOW_REMAINING = 0.1  # warn below 10 % of the daily API requests
-_TIMEOUT = httpx2.Timeout(20.0, connect=10.0)
+_TIMEOUT = httpx2.Timeout(20.0, connect=defaults.CONNECT_TIMEOUT)  # a quick check, not a flow run
 
 
 @dataclass

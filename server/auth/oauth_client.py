@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 
+from .. import defaults
 from ..urls import UnsafeURLError, require_safe_url
 from .errors import AuthError
 from .masking import register_secret
@@ -35,7 +36,7 @@ LOGIN_URL_ALIASES = {
 }
 JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"  # authlib's JWTBearerGrant.GRANT_TYPE
 JWT_ASSERTION_LIFETIME = 180  # seconds; Salesforce accepts at most 3 minutes
-TOKEN_TIMEOUT = httpx2.Timeout(30.0, connect=10.0)
+TOKEN_TIMEOUT = httpx2.Timeout(defaults.TOKEN_TIMEOUT, connect=defaults.CONNECT_TIMEOUT)
 LOGIN_AGAIN = "Run `salesforce-flow-mcp login` again."
 
 T = TypeVar("T")

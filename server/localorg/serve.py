@@ -11,6 +11,7 @@ from pathlib import Path
 import anyio
 import uvicorn
 
+from .. import defaults
 from .app import create_org_app
 from .oauth.connected_apps import DEFAULT_CLI_CALLBACK, ConnectedApp, connected_apps
 from .store.records import ADMIN_USERNAME
@@ -61,7 +62,7 @@ async def serve_org(
     token: str | None,
     ready: Callable[[str, str], None] | None = None,
     *,
-    api_version: str = "59.0",
+    api_version: str = defaults.API_VERSION,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
     actions_file: Path | None = None,

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import anyio
 import httpx2
 
+from .. import defaults
 from .errors import (
     AuthenticationFailed,
     SalesforceError,
@@ -24,7 +25,7 @@ from .quoting import excerpt
 logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD"})
-DEFAULT_TIMEOUT = httpx2.Timeout(60.0, connect=10.0)
+DEFAULT_TIMEOUT = httpx2.Timeout(defaults.REQUEST_TIMEOUT, connect=defaults.CONNECT_TIMEOUT)
 
 
 class CredentialSource(Protocol):
@@ -69,11 +70,11 @@ class SalesforceClient:
         self,
         credentials: CredentialSource,
         *,
-        api_version: str = "59.0",
+        api_version: str = defaults.API_VERSION,
         transport: httpx2.AsyncBaseTransport | None = None,
         timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        max_query_records: int = 10_000,
+        max_query_records: int = defaults.MAX_QUERY_RECORDS,
     ) -> None:
         self.credentials = credentials
         self.api_version = api_version.removeprefix("v")

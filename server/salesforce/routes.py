@@ -11,16 +11,15 @@ from __future__ import annotations
 import string
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
+from ..aliases import Args, Dialect
 from . import normalize, soql
 from .action_answers import ActionAnswer, first_error_code, read_action_answer
 from .client import SalesforceClient
 from .errors import SalesforceAPIError
 
-Dialect = Literal["salesforce", "seed"]
-Args = dict[str, Any]
 Handler = Callable[[SalesforceClient, Args], Awaitable[Any]]
 
 # The invocable flow actions: listed, described and invoked at these paths in both dialects.

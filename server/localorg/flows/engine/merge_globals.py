@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .... import defaults
+
 if TYPE_CHECKING:
     from .interview_state import Interview
 
@@ -72,7 +74,7 @@ def _api_global(iv: Interview, name: str) -> Any:
     for prefix, kind in (("Partner_Server_URL_", "u"), ("Enterprise_Server_URL_", "c")):
         if name.startswith(prefix):
             digits = name[len(prefix) :]
-            version = f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) > 1 else "59.0"
+            version = f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() and len(digits) > 1 else defaults.API_VERSION
             return f"{base}/services/Soap/{kind}/{version}/{org}"
     if name == "Session_ID":
         return "SESSION_ID_REMOVED"  # never hand a real token to flow logic

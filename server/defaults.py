@@ -1,0 +1,24 @@
+"""Defaults that more than one layer falls back on, each written once (the configuration reads them, and so do the
+classes that can be made without a configuration: the REST client, the flow catalogue, the embedded org)."""
+
+from __future__ import annotations
+
+__all__ = [
+    "API_VERSION",
+    "CATALOGUE_WAIT",
+    "CONNECT_TIMEOUT",
+    "MAX_FLOW_TOOLS",
+    "MAX_QUERY_RECORDS",
+    "REFRESH_INTERVAL",
+    "REQUEST_TIMEOUT",
+    "TOKEN_TIMEOUT",
+]
+
+API_VERSION = "59.0"  # REST API version the server speaks and the embedded org answers by default
+MAX_FLOW_TOOLS = 100  # above this many flows: search_flows + invoke_flow instead of one tool each
+REFRESH_INTERVAL = 300.0  # seconds between flow catalogue refreshes; 0 = on demand only
+CATALOGUE_WAIT = 10.0  # seconds tools/list waits for the first flow catalogue before answering without it
+MAX_QUERY_RECORDS = 10_000  # records a paged SOQL query collects before it stops following nextRecordsUrl
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection to the org or its token endpoint
+REQUEST_TIMEOUT = 60.0  # seconds a REST request may take (a flow run is one request)
+TOKEN_TIMEOUT = 30.0  # seconds a token request may take
