@@ -9,12 +9,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..errors import bad_request, json_response, not_found
+from ..flows.engine.flow_engine import FAULT_MESSAGE
 from ..store.flow_registry import FlowVersion
 from ..store.state import InvocationResult, OrgState
 from .common import api_version, flow_api_name, org_state, read_json_object, resource, session
 
 MAX_INPUTS = 200  # Salesforce documents no cap; 200 matches a trigger batch and keeps a request bounded
-FAULT_MESSAGE = "An error occurred when executing a flow interview."
 # InterviewOutcome.status -> Flow__InterviewStatus (Created, Started, Finished, Error, Waiting)
 INTERVIEW_STATUS = {"Finished": "Finished", "Paused": "Waiting"}
 

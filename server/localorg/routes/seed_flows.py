@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from ..errors import OrgError, bad_request, json_response, not_found
+from ..flows.engine.flow_engine import FAULT_MESSAGE
 from ..soql.evaluator import ObjectSchema, QueryCatalog, QueryOutcome, execute
 from ..soql.objects import SEED_FLOW, record_shape, seed_catalog, seed_flow_row
 from ..soql.parser import parse_soql
@@ -142,7 +143,7 @@ async def create_interview(request: Request) -> Response:
         raise OrgError(
             400,
             outcome.error_code or "UNKNOWN_EXCEPTION",
-            outcome.error_message or "An error occurred when executing a flow interview.",
+            outcome.error_message or FAULT_MESSAGE,
             [],
         )
     # A finished interview leaves no FlowInterview row behind (as in Salesforce); its outputs are in this body.

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..datetimes import parse_datetime
 from ..errors import OrgError
 from .parser import (
     And,
@@ -274,10 +275,9 @@ def _as_datetime(value: Any) -> datetime.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
     if isinstance(value, str) and len(value) >= 10:
         try:
-            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parse_datetime(value)
         except ValueError:
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
     return None
 
 

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..datetimes import parse_datetime, today
 from ..errors import OrgError
 
 MAX_QUERY_LENGTH = 100_000  # Salesforce's limit on the length of a SOQL statement
@@ -167,14 +168,10 @@ def _unescape(literal: str) -> str:
     return "".join(out)
 
 
-def _today() -> datetime.date:
-    return datetime.datetime.now(datetime.UTC).date()
-
-
 _DATE_LITERALS = {
-    "today": lambda: _today(),
-    "yesterday": lambda: _today() - datetime.timedelta(days=1),
-    "tomorrow": lambda: _today() + datetime.timedelta(days=1),
+    "today": lambda: today(),
+    "yesterday": lambda: today() - datetime.timedelta(days=1),
+    "tomorrow": lambda: today() + datetime.timedelta(days=1),
 }
 
 
@@ -202,7 +199,7 @@ class _ToAst(Transformer[Token, Any]):
         if kind == "DATE":
             return datetime.date.fromisoformat(text)
         if kind == "DATETIME":
-            return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return parse_datetime(text)
         return _DATE_LITERALS[text.lower()]()
 
     def compare(self, items: list[Any]) -> Compare:

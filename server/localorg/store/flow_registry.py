@@ -7,7 +7,6 @@ SQLite so that a database file survives a restart. At most one version of a defi
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import logging
 import pickle
 import sqlite3
@@ -15,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..datetimes import timestamp
 from ..flows.invocable import action_summary, describe_flow, is_invocable
 from ..flows.model import Flow
 from ..flows.parse.loader import FlowLoadError, parse_flow
@@ -46,12 +46,6 @@ CREATE TABLE IF NOT EXISTS flow_version (
 ACTIVE = "Active"
 OBSOLETE = "Obsolete"
 DRAFT = "Draft"
-
-
-def sf_datetime(moment: datetime.datetime | None = None) -> str:
-    """Salesforce's REST date-time format: 2026-11-27T10:00:00.000+0000."""
-    moment = moment or datetime.datetime.now(datetime.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
 @dataclass(eq=False)
@@ -233,7 +227,7 @@ class FlowRegistry:
     # -- mutations (caller holds the org lock and commits) -------------------------------------------------------
     def add(self, flow: Flow, *, activate: bool | None = None, source: bytes | None = None) -> FlowVersion:
         """A new definition with version 1, or the next version of an existing one."""
-        now = sf_datetime()
+        now = timestamp()
         definition = self._by_name.get(flow.api_name)
         if definition is None:
             definition = FlowDefinitionRecord(self._mint("300"), flow.api_name, None, now, now)
@@ -293,7 +287,7 @@ class FlowRegistry:
 
     def set_version_description(self, version: FlowVersion, description: str | None) -> None:
         version.replace_flow(dataclasses.replace(version.flow, description=description))
-        version.last_modified_date = sf_datetime()
+        version.last_modified_date = timestamp()
         self._conn.execute(
             "UPDATE flow_version SET description = ?, last_modified_date = ? WHERE id = ?",
             (description, version.last_modified_date, version.id),
@@ -301,7 +295,7 @@ class FlowRegistry:
 
     def set_definition_description(self, definition: FlowDefinitionRecord, description: str | None) -> None:
         definition.description = description
-        definition.last_modified_date = sf_datetime()
+        definition.last_modified_date = timestamp()
         self._conn.execute(
             "UPDATE flow_definition SET description = ?, last_modified_date = ? WHERE id = ?",
             (description, definition.last_modified_date, definition.id),
@@ -311,7 +305,7 @@ class FlowRegistry:
         if version.status == status:
             return
         version.status = status
-        version.last_modified_date = sf_datetime()
+        version.last_modified_date = timestamp()
         version.definition.last_modified_date = version.last_modified_date
         self._conn.execute(
             "UPDATE flow_version SET status = ?, last_modified_date = ? WHERE id = ?",

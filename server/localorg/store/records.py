@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from ...sfid import IdMinter, is_salesforce_id
+from ..datetimes import format_datetime, format_time, timestamp
 
-__all__ = ["STANDARD_OBJECTS", "RecordError", "RecordStore", "format_datetime"]
+__all__ = ["STANDARD_OBJECTS", "RecordError", "RecordStore"]
 
 
 class RecordError(Exception):
@@ -105,14 +106,6 @@ CREATE TABLE IF NOT EXISTS sobject_types (
 """
 
 
-def format_datetime(value: dt.datetime) -> str:
-    """Salesforce's REST datetime format, always UTC: 2024-05-01T12:00:00.000+0000."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
-
-
 def _json_field(name: str, value: Any) -> Any:
     """One field value as stored (JSON); nested objects are not fields."""
     if value is None or isinstance(value, bool | str):
@@ -132,7 +125,7 @@ def _json_field(name: str, value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
-        return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        return format_time(value)
     raise RecordError("INVALID_FIELD", f"Field {name} cannot hold a {type(value).__name__} value", [name])
 
 
@@ -157,7 +150,7 @@ class RecordStore:
         if values.pop("Id", None) not in (None, ""):
             raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"])
         self._check_required(name, values)
-        now = format_datetime(dt.datetime.now(dt.UTC))
+        now = timestamp()
         record_id, seq = self._mint(name)
         record: dict[str, Any] = {"Id": record_id}
         record.update(values)
@@ -195,7 +188,7 @@ class RecordStore:
             existing = next((k for k in current if k.lower() == key.lower()), key)
             current[existing] = val
         self._check_required(name, current)
-        now = format_datetime(dt.datetime.now(dt.UTC))
+        now = timestamp()
         current["LastModifiedDate"] = now
         current["SystemModstamp"] = now
         _derive(name, current)

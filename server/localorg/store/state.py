@@ -20,12 +20,14 @@ from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 
+from ... import defaults
 from ...sfid import IdMinter
+from ..datetimes import timestamp
 from ..flows.engine.actions import ActionRegistry
 from ..flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from ..flows.model import Flow
 from ..flows.parse.loader import MAX_FLOW_BYTES, FlowLoadError, demo_flows_dir, parse_flow
-from .flow_registry import FlowRegistry, FlowVersion, sf_datetime
+from .flow_registry import FlowRegistry, FlowVersion
 from .records import RecordStore
 from .sessions import SessionInfo, SessionRegistry
 
@@ -151,7 +153,7 @@ class OrgState:
         flows_dir: Path | None = None,
         *,
         access_token: str | None = None,
-        api_version: str = "59.0",
+        api_version: str = defaults.API_VERSION,
         base_url: str = "http://127.0.0.1",
     ) -> OrgState:
         """An org over `db_path`, with the flows of `flows_dir` (the demo flows when None) and a token it accepts
@@ -275,7 +277,7 @@ class OrgState:
     def _store_interview(
         self, interview_id: str, version: FlowVersion, outcome: InterviewOutcome, owner_id: str
     ) -> None:
-        now = sf_datetime()
+        now = timestamp()
         label = f"{version.flow.label} {now[:10]} {now[11:19]}"
         self.conn.execute(
             f"INSERT INTO flow_interview ({_INTERVIEW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

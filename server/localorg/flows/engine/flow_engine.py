@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ... import datetimes
 from ...store.records import RecordStore
 from ..model import Element, Flow, UnsupportedElement
 from .actions import ActionRegistry
@@ -21,12 +22,13 @@ from .interview_state import Budget, EngineServices, FlowFault, FlowHalt, Interv
 from .record_elements import run_record_table
 from .values import ConversionError, convert_input, describe_type, to_json
 
-__all__ = ["DEFAULT_ELEMENT_LIMIT", "ERROR_PREFIX", "FlowEngine", "InterviewOutcome"]
+__all__ = ["DEFAULT_ELEMENT_LIMIT", "FAULT_MESSAGE", "FlowEngine", "InterviewOutcome"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ELEMENT_LIMIT = 2000
-ERROR_PREFIX = "An error occurred when executing a flow interview."
+# What Salesforce says first when an interview fails (the failure follows it), and all it says when nothing does.
+FAULT_MESSAGE = "An error occurred when executing a flow interview."
 
 _HANDLERS: dict[type[Element], Callable[[Interview, Element], str | None]] = {
     **run_element_table(),
@@ -67,7 +69,7 @@ class FlowEngine:
         self.actions = actions if actions is not None else ActionRegistry()
         self.element_limit = element_limit
         self.base_url = base_url
-        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._clock = clock or datetimes.now
         self._runtime = EngineServices(
             records=records,
             resolve_flow=resolve_flow,
@@ -109,13 +111,13 @@ class FlowEngine:
             with self.records.savepoint():
                 paused = self._drive(iv)
         except FlowHalt as halt:
-            message = f"{ERROR_PREFIX} {halt.message}" if halt.prefixed else halt.message
+            message = f"{FAULT_MESSAGE} {halt.message}" if halt.prefixed else halt.message
             where = iv.current if iv is not None else None
             return _outcome(guid, "Error", self._outputs(iv), where, None, halt.code, message, budget.used)
         except Exception as exc:  # a bug in the engine must not take the org down
             log.exception("Flow engine failure in %s", flow.api_name)
             where = iv.current if iv is not None else None
-            message = f"{ERROR_PREFIX} The embedded org failed: {type(exc).__name__}: {exc}"
+            message = f"{FAULT_MESSAGE} The embedded org failed: {type(exc).__name__}: {exc}"
             return _outcome(guid, "Error", self._outputs(iv), where, None, "UNKNOWN_EXCEPTION", message, budget.used)
         outputs = self._outputs(iv)
         if paused is not None:

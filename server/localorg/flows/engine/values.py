@@ -11,7 +11,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from ...store.records import format_datetime
+from ...datetimes import format_datetime, format_time, to_utc
+from ...datetimes import parse_datetime as parse_iso_datetime
 from ..model import FlowVariable, Value
 
 __all__ = [
@@ -85,20 +86,16 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+        return to_utc(value)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
     if isinstance(value, str):
-        text = value.strip()
-        if re.search(r"[+-]\d{4}$", text):  # Salesforce's +0000 offsets
-            text = text[:-2] + ":" + text[-2:]
         try:
-            parsed = dt.datetime.fromisoformat(text)
+            return parse_iso_datetime(value.strip())
         except ValueError:
             raise ConversionError(
                 f"expected a datetime (ISO 8601, e.g. 2024-05-01T09:30:00Z), got {_show(value)}"
             ) from None
-        return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
     raise ConversionError(f"expected a datetime (ISO 8601), got {_kind(value)}")
 
 
@@ -289,12 +286,11 @@ def to_json(value: Any, *, scale: int | None = None, depth: int = 0) -> Any:
     if isinstance(value, int | float):
         return value
     if isinstance(value, dt.datetime):
-        utc = value.astimezone(dt.UTC) if value.tzinfo else value
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+        return format_datetime(value, zone="Z")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
-        return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        return format_time(value)
     if isinstance(value, dict):
         return {str(k): _record_field_json(v, depth) for k, v in value.items()}
     if isinstance(value, list):

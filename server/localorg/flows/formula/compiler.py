@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from salesforce_flow_mcp.localorg import datetimes
 from salesforce_flow_mcp.localorg.flows.formula import values as fv
 from salesforce_flow_mcp.localorg.flows.formula.functions import FUNCTIONS, is_blank
 from salesforce_flow_mcp.localorg.flows.formula.nodes import EvalContext, Node, references
@@ -42,7 +43,7 @@ Resolver = Callable[[str], Any]
 
 def _clock(now: datetime.datetime | None) -> datetime.datetime:
     if now is None:
-        return datetime.datetime.now(fv.UTC)
+        return datetimes.now()
     result: datetime.datetime = fv.normalize(now)
     return result
 
