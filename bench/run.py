@@ -31,6 +31,7 @@ from .scenarios import (
     started_session,
     time_start,
 )
+from .soak import existing_section
 
 log = logging.getLogger("bench")
 TOKEN = "00D!bench-token"
@@ -136,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     results = asyncio.run(run(args))
     command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m bench.run " + " ".join(sys.argv[1:])
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, command), encoding="utf-8")
+    kept = existing_section(args.output)  # `make soak` writes its own section
+    args.output.write_text(render(results, command) + (f"\n{kept}\n" if kept else ""), encoding="utf-8")
     log.info("results written to %s (%.0f s)", args.output, results.wall_seconds)
     return 0
 

@@ -65,7 +65,7 @@ def build_server(
 
 
 async def serve_stdio(server: Server[Any]) -> None:
-    from mcp.server.stdio import stdio_server
+    from .stdio_guard import guarded_stdio_server
 
-    async with stdio_server() as (read_stream, write_stream):
+    async with guarded_stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Awaitable, Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -208,11 +209,28 @@ def _is_invalid_session(body: bytes) -> bool:
     return any(isinstance(e, dict) and e.get("errorCode") == "INVALID_SESSION_ID" for e in entries)
 
 
+# A \uD800-\uDFFF escape in the JSON text: json.loads joins valid pairs and keeps a lone half as is.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """Lone surrogates replaced by U+FFFD: they are not text, and no UTF-8 writer (the stdio transport) takes them."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def _parse_body(response: httpx2.Response) -> Any:
     if not response.content.strip():
         return None
     try:
-        return response.json()
+        body = response.json()
+        return _without_lone_surrogates(body) if _SURROGATE_ESCAPE.search(response.content) else body
     except ValueError as exc:
         status = response.status_code
         if status >= 400:
