@@ -86,11 +86,10 @@ def assemble(
     """
     from .app import build_server
     from .notify import ToolListNotifier
-    from .tools.catalogue import Catalogue
+    from .tools.catalogue import Catalogue, CatalogueHooks
     from .tools.flow_catalogue import FlowCatalogue, FlowToolOptions
 
     notifier = notifier or ToolListNotifier()
-    catalogue = Catalogue(client, settings.dialect, read_only=settings.read_only)
     flows = None
     loader = loader or flow_loader(client, settings, demo=demo)
     if loader is not None:
@@ -100,8 +99,11 @@ def assemble(
             max_flow_tools=settings.max_flow_tools,
             refresh_interval=settings.refresh_interval,
             startup_wait=settings.catalogue_wait,
+            read_only=settings.read_only,
         )
-        flows = FlowCatalogue(catalogue, loader, options, notifier.tools_changed)
+        flows = FlowCatalogue(client, loader, options, notifier.tools_changed)
+    hooks = flows.hooks() if flows is not None else CatalogueHooks()
+    catalogue = Catalogue(client, settings.dialect, read_only=settings.read_only, hooks=hooks)
     return Running(build_server(catalogue, flows, notifier), catalogue, flows)
 
 

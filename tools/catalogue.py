@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import mcp_types as types
@@ -23,22 +23,19 @@ from salesforce_flow_mcp.salesforce.errors import (
     SalesforceUnreachable,
     UnexpectedResponse,
 )
-from salesforce_flow_mcp.salesforce.normalize import describe_failure
+from salesforce_flow_mcp.salesforce.flow_status import flow_status
 from salesforce_flow_mcp.salesforce.routes import handler_for
 
 from .operations import OPERATION_TOOLS, OperationTool
+from .outcome import Outcome
+from .suggestions import did_you_mean
 from .validation import ArgumentError, InputValidator, compile_input_schema, validate_arguments
+
+__all__ = ["Catalogue", "CatalogueHooks", "Outcome", "RegisteredTool", "error_result", "explain", "tool_definition"]
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a tool produced: structured content, and whether it is a failure the agent should see as one."""
-
-    structured: Any
-    is_error: bool = False
-    message: str | None = None
+FLOW_TOOL_PREFIX = "flow_"
 
 
 @dataclass(frozen=True)
@@ -48,10 +45,47 @@ class RegisteredTool:
     run: Callable[[Args], Awaitable[Outcome]]
     # Reshapes arguments before validation (flow tools: a null input means "leave it unset").
     prepare: Callable[[Args], Args] | None = None
+    # The flow the call runs or reads, if any: a NOT_FOUND then says what the org has instead.
+    flow_name: Callable[[Args], str | None] | None = None
+    # A successful call changes which flows are active.
+    changes_flows: bool = False
 
     @property
     def read_only(self) -> bool:
         return bool(self.tool.annotations and self.tool.annotations.read_only_hint)
+
+
+async def _no_retry(name: str) -> bool:
+    return False
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _no_tools() -> Mapping[str, RegisteredTool]:
+    return {}
+
+
+def _no_names() -> Iterable[str]:
+    return ()
+
+
+@dataclass(frozen=True)
+class CatalogueHooks:
+    """What the per-flow side gives the catalogue when it is made (by default: nothing).
+
+    - `tools`: the tools that come and go with the org's flows (flow tools, search_flows, refresh_flows), asked at
+      every tools/list and call.
+    - `on_unknown_tool`: a call named a tool we do not have; True = it may exist now (the flows were re-read).
+    - `on_flows_changed`: a call succeeded that changes which flows are active (update_flow).
+    - `flow_names`: the API names of the flows known, for "did you mean" answers.
+    """
+
+    tools: Callable[[], Mapping[str, RegisteredTool]] = _no_tools
+    on_unknown_tool: Callable[[str], Awaitable[bool]] = _no_retry
+    on_flows_changed: Callable[[], Awaitable[object]] = _nothing
+    flow_names: Callable[[], Iterable[str]] = _no_names
 
 
 def tool_definition(
@@ -87,8 +121,7 @@ def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dial
     async def run(args: Args) -> Outcome:
         for check in spec.checks:
             check(args)
-        result = await handler(client, args)
-        return _outcome_of(spec.name, result)
+        return spec.result(await handler(client, args))
 
     tool = tool_definition(
         spec.name,
@@ -100,58 +133,46 @@ def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dial
         destructive=spec.hints.destructive,
         idempotent=spec.hints.idempotent,
     )
-    return RegisteredTool(tool, compile_input_schema(tool.input_schema), run)
+    validator = compile_input_schema(tool.input_schema)
+    return RegisteredTool(tool, validator, run, flow_name=spec.flow_name, changes_flows=spec.changes_flows)
 
 
-def _outcome_of(name: str, result: Any) -> Outcome:
-    """invoke_flow reports per-record results; any failed record makes the call an error, with all results kept."""
-    if name == "invoke_flow" and isinstance(result, dict):
-        failed = [(i, r) for i, r in enumerate(result.get("outputs") or []) if not r.get("isSuccess")]
-        if failed:
-            total = len(result["outputs"])
-            lines = [f"record {i}: {describe_failure(r)}" for i, r in failed]
-            summary = f"{len(failed)} of {total} flow invocations failed: " + "; ".join(lines)
-            return Outcome(result, is_error=True, message=summary)
-    return Outcome(result)
-
-
+@dataclass(eq=False)
 class Catalogue:
-    """Named tools; operation tools are fixed, per-flow tools can be swapped as the org's flows change."""
+    """Named tools: the operation tools, fixed, and the per-flow side's tools, which change with the org's flows."""
 
-    def __init__(self, client: SalesforceClient, dialect: Dialect = "salesforce", *, read_only: bool = False) -> None:
-        self.client = client
-        self.dialect = dialect
-        self.read_only = read_only
-        self._tools: dict[str, RegisteredTool] = {}
-        # Asked when a call names a tool we do not have (the per-flow catalogue refreshes then); True = try again.
-        self.on_unknown_tool: Callable[[str], Awaitable[bool]] | None = None
-        # Run after a successful call of the named tool (update_flow changes which flows are active).
-        self.after_success: dict[str, Callable[[], Awaitable[object]]] = {}
-        self.add(_operation_tool(spec, client, dialect) for spec in OPERATION_TOOLS)
+    client: SalesforceClient
+    dialect: Dialect = "salesforce"
+    read_only: bool = False
+    hooks: CatalogueHooks = field(default_factory=CatalogueHooks)
 
-    def add(self, tools: Iterable[RegisteredTool]) -> None:
-        for registered in tools:
-            if self.read_only and not registered.read_only:
-                continue
-            self._tools[registered.tool.name] = registered
+    def __post_init__(self) -> None:
+        operations = (_operation_tool(spec, self.client, self.dialect) for spec in OPERATION_TOOLS)
+        self._operations = {t.tool.name: t for t in operations if self._shown(t)}
 
-    def remove(self, names: Iterable[str]) -> None:
-        for name in names:
-            self._tools.pop(name, None)
+    def _shown(self, registered: RegisteredTool) -> bool:
+        return registered.read_only or not self.read_only
+
+    def _registered(self) -> list[RegisteredTool]:
+        extra = [t for name, t in self.hooks.tools().items() if name not in self._operations and self._shown(t)]
+        return [*self._operations.values(), *extra]
 
     def names(self) -> list[str]:
-        return list(self._tools)
+        return [registered.tool.name for registered in self._registered()]
 
     def tools(self) -> list[types.Tool]:
-        return [registered.tool for registered in self._tools.values()]
+        return [registered.tool for registered in self._registered()]
+
+    def get(self, name: str) -> RegisteredTool | None:
+        found = self._operations.get(name) or self.hooks.tools().get(name)
+        return found if found is not None and self._shown(found) else None
 
     async def call(self, name: str, arguments: Args | None) -> types.CallToolResult:
-        registered = self._tools.get(name)
-        if registered is None and self.on_unknown_tool is not None and await self.on_unknown_tool(name):
-            registered = self._tools.get(name)
+        registered = self.get(name)
+        if registered is None and await self.hooks.on_unknown_tool(name):
+            registered = self.get(name)
         if registered is None:
-            hint = " (hidden by --read-only)" if self.read_only and name in {s.name for s in OPERATION_TOOLS} else ""
-            return error_result(f"Unknown tool {name!r}{hint}. Call tools/list to see the available tools.")
+            return error_result(await self._unknown_tool(name))
         args = dict(arguments or {})
         if registered.prepare is not None:
             args = registered.prepare(args)
@@ -161,7 +182,9 @@ class Catalogue:
         except ArgumentError as exc:
             return error_result(str(exc))
         except SalesforceError as exc:
-            return error_result(explain(name, exc))
+            not_found = isinstance(exc, SalesforceAPIError) and exc.error_code == "NOT_FOUND"
+            flow = registered.flow_name(args) if registered.flow_name and not_found else None
+            return error_result(explain(name, exc) + (await self._flow_not_found(flow) if flow else ""))
         except Exception as exc:  # the server keeps serving whatever a tool hits
             logger.exception("tool %s failed", name)
             return error_result(
@@ -169,12 +192,35 @@ class Catalogue:
             )
         if outcome.is_error:
             return error_result(outcome.message or "the call failed", outcome.structured)
-        if name in self.after_success:
-            await self.after_success[name]()
+        if registered.changes_flows:
+            await self.hooks.on_flows_changed()
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=_to_json(outcome.structured))],
             structured_content=outcome.structured,
         )
+
+    async def _unknown_tool(self, name: str) -> str:
+        if self.read_only and name in {s.name for s in OPERATION_TOOLS}:
+            return f"Unknown tool {name!r} (hidden by --read-only). Call tools/list to see the available tools."
+        message = f"Unknown tool {name!r}." + did_you_mean(name, self.names())
+        if name.startswith(FLOW_TOOL_PREFIX) and await flow_status(self.client, name[len(FLOW_TOOL_PREFIX) :]) == (
+            "inactive"
+        ):
+            message += (
+                f" The org has the flow {name[len(FLOW_TOOL_PREFIX) :]}, but no active version of it, so it has "
+                "no tool: activate a version with update_flow (find its Id with list_flows)."
+            )
+        return message + " Call tools/list to see the available tools."
+
+    async def _flow_not_found(self, api_name: str) -> str:
+        """What to add to a NOT_FOUND for a named flow: that it is inactive, or the closest known flow names."""
+        status = await flow_status(self.client, api_name)
+        if status == "inactive":
+            return (
+                f" The flow {api_name} exists but has no active version: activate one with update_flow (find its "
+                "Id with list_flows)."
+            )
+        return f" Unknown flow {api_name!r}." + did_you_mean(api_name, self.hooks.flow_names())
 
 
 # What an agent can do about an error Salesforce answered with, by its errorCode.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +12,11 @@ import anyio
 import mcp_types as types
 
 from salesforce_flow_mcp import defaults
+from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry, InvocableFlowFetcher
 
-from .catalogue import Catalogue
-from .flow_tools import SEARCH_TOOL, flow_tools, refresh_tool, search_tool
+from .catalogue import CatalogueHooks, RegisteredTool
+from .flow_tools import REFRESH_TOOL, flow_tools, refresh_tool, search_tool
 
 logger = logging.getLogger(__name__)
 
@@ -29,25 +30,38 @@ class FlowToolOptions:
     max_flow_tools: int = defaults.MAX_FLOW_TOOLS
     refresh_interval: float = defaults.REFRESH_INTERVAL
     startup_wait: float = defaults.CATALOGUE_WAIT
+    read_only: bool = False  # --read-only: no tool that runs a flow
 
 
 class FlowCatalogue:
+    """The tools that come and go with the org's flows; the Catalogue reaches them through `hooks()`."""
+
     def __init__(
-        self, catalogue: Catalogue, loader: InvocableFlowFetcher, options: FlowToolOptions, notify: Notify
+        self, client: SalesforceClient, loader: InvocableFlowFetcher, options: FlowToolOptions, notify: Notify
     ) -> None:
-        self.catalogue = catalogue
+        self.client = client
         self.loader = loader
         self.options = options
         self.notify = notify
         self.entries: list[FlowEntry] = []
         self.policy = "flow catalogue not loaded yet"
-        self._flow_tool_names: set[str] = set()
+        self._refresh = refresh_tool(self.refresh)
+        self._tools: dict[str, RegisteredTool] = {REFRESH_TOOL: self._refresh}
+        self._flow_names: tuple[str, ...] = ()
         self._ready = anyio.Event()
         self._refresh_lock = anyio.Lock()
-        catalogue.add([refresh_tool(self.refresh)])
-        catalogue.on_unknown_tool = self._refresh_on_miss
-        # Activating or deactivating a flow through this server changes the catalogue: refresh right away.
-        catalogue.after_success["update_flow"] = self._refresh_quietly
+
+    def hooks(self) -> CatalogueHooks:
+        return CatalogueHooks(
+            tools=self.tools,
+            on_unknown_tool=self._refresh_on_miss,
+            # Activating or deactivating a flow through this server changes the catalogue: refresh right away.
+            on_flows_changed=self._refresh_quietly,
+            flow_names=lambda: self._flow_names,
+        )
+
+    def tools(self) -> Mapping[str, RegisteredTool]:
+        return self._tools
 
     def selected(self, entries: list[FlowEntry]) -> list[FlowEntry]:
         def wanted(name: str) -> bool:
@@ -74,7 +88,7 @@ class FlowCatalogue:
         return {
             "invocableFlows": stats.listed,
             "selectedFlows": selected,
-            "flowTools": len(self._flow_tool_names),
+            "flowTools": sum(name.startswith("flow_") for name in self._tools),
             "describedFromOrg": stats.described,
             "describeFailures": stats.failed,
             "policy": self.policy,
@@ -82,11 +96,12 @@ class FlowCatalogue:
         }
 
     def _install(self, entries: list[FlowEntry]) -> None:
-        self.catalogue.remove(self._flow_tool_names | {SEARCH_TOOL})
         # Describes are kept only for search_flows; one tool per flow needs none once the tools are made.
         self.entries = []
+        self._flow_names = tuple(e.api_name for e in entries)
         limit = self.options.max_flow_tools
-        if self.catalogue.read_only:
+        tools: list[RegisteredTool]
+        if self.options.read_only:
             tools = []
             self.policy = f"{len(entries)} invocable flows, no flow tools: --read-only hides tools that run flows"
         elif len(entries) > limit:
@@ -97,15 +112,15 @@ class FlowCatalogue:
                 "invoke_flow instead of one tool per flow (raise the limit with --max-flow-tools)"
             )
         else:
-            tools = flow_tools(entries, self.catalogue.client)
+            tools = flow_tools(entries, self.client)
             self.policy = f"{len(entries)} invocable flows, one flow_<ApiName> tool each (limit {limit})"
-        self.catalogue.add(tools)
-        self._flow_tool_names = {t.tool.name for t in tools} - {SEARCH_TOOL}
+        # One assignment: a call that looks tools up meanwhile sees the old set or the new one, never half of each.
+        self._tools = {REFRESH_TOOL: self._refresh, **{t.tool.name: t for t in tools}}
 
     def _snapshot(self) -> list[types.Tool]:
         """The tool list as it is now; two snapshots compare equal when every tool's fields do (pydantic equality,
         nested schemas included): cheap, where dumping 1,000 tools to JSON to compare them took tens of ms."""
-        return self.catalogue.tools()
+        return [registered.tool for registered in self._tools.values()]
 
     @property
     def is_ready(self) -> bool:
@@ -143,4 +158,4 @@ class FlowCatalogue:
         except Exception as exc:
             logger.warning("refresh after a call to unknown tool %s failed: %s", name, exc)
             return False
-        return name in self.catalogue.names()
+        return name in self._tools

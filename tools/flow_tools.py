@@ -11,9 +11,10 @@ from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.salesforce.routes import invoke_flow_action
 
-from .catalogue import Outcome, RegisteredTool, tool_definition
+from .catalogue import RegisteredTool, tool_definition
 from .flow_naming import assign_tool_names
 from .flow_schema import schemas_from_describe
+from .outcome import Outcome
 from .validation import compile_input_schema
 
 
@@ -43,7 +44,8 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> Re
         destructive=True,
         idempotent=False,
     )
-    return RegisteredTool(tool, compile_input_schema(tool.input_schema), run, prepare=_without_nulls)
+    validator = compile_input_schema(tool.input_schema)
+    return RegisteredTool(tool, validator, run, prepare=_without_nulls, flow_name=lambda args: api_name)
 
 
 def _without_nulls(args: Args) -> Args:

@@ -1,15 +1,19 @@
-"""The ten operation tools of the seed spec, as a table: name, schemas, wording, annotations, argument checks."""
+"""The ten operation tools of the seed spec, as a table: name, schemas, wording, annotations, argument checks, and
+each operation's own behaviour (how its result reads, which argument names a flow, whether it changes the flows)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from salesforce_flow_mcp.aliases import Args, JSONSchema
+from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.sfid import API_NAME_PATTERN, SALESFORCE_ID_PATTERN
 
+from .outcome import Outcome, as_is
 from .schemas import SUCCESS_SCHEMA, output_schema
-from .validation import check_flow_soql, require_api_name, require_record_id
+from .validation import ArgumentError, check_flow_soql, require_api_name, require_record_id
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,18 @@ class OperationTool:
     hints: Hints
     required: tuple[str, ...] = ()
     checks: tuple[Callable[[Args], None], ...] = field(default=())
-    extra_schema: JSONSchema = field(default_factory=dict)
+    # How the route's answer becomes the tool's result (invoke_flow: a failed record makes the call an error).
+    result: Callable[[Any], Outcome] = as_is
+    # The flow API name the arguments name, if any: a NOT_FOUND then answers with the closest known flow names.
+    flow_name: Callable[[Args], str | None] | None = None
+    # A successful call changes which flows are active: the flow catalogue is refreshed right after.
+    changes_flows: bool = False
 
     @property
     def input_schema(self) -> JSONSchema:
         schema: JSONSchema = {"type": "object", "properties": self.properties, "additionalProperties": False}
         if self.required:
             schema["required"] = list(self.required)
-        schema.update(self.extra_schema)
         return schema
 
 
@@ -68,6 +76,42 @@ def _check_api_name(get: Callable[[Args], str | None], label: str) -> Callable[[
             require_api_name(label, value)
 
     return check
+
+
+def _require_one_of(*names: str) -> Callable[[Args], None]:
+    """At least one of these arguments: checked here, not with a root anyOf, which several hosts refuse."""
+
+    def check(args: Args) -> None:
+        if not any(name in args for name in names):
+            raise ArgumentError(f"give at least one of {', '.join(names)}")
+
+    return check
+
+
+def _invoke_results(result: Any) -> Outcome:
+    """invoke_flow reports per-record results; any failed record makes the call an error, with all results kept."""
+    if isinstance(result, dict):
+        failed = [(i, r) for i, r in enumerate(result.get("outputs") or []) if not r.get("isSuccess")]
+        if failed:
+            total = len(result["outputs"])
+            lines = [f"record {i}: {describe_failure(r)}" for i, r in failed]
+            summary = f"{len(failed)} of {total} flow invocations failed: " + "; ".join(lines)
+            return Outcome(result, is_error=True, message=summary)
+    return Outcome(result)
+
+
+def _arg(name: str) -> Callable[[Args], str | None]:
+    def get(args: Args) -> str | None:
+        value = args.get(name)
+        return value if isinstance(value, str) else None
+
+    return get
+
+
+def _interview_flow(args: Args) -> str | None:
+    view = args.get("FlowDefinitionView")
+    value = view.get("ApiName") if isinstance(view, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _check_soql(required: bool) -> Callable[[Args], None]:
@@ -127,10 +171,10 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
             "Status": {"type": "string", "enum": ["Active", "Obsolete"], "description": "Active or Obsolete"},
         },
         required=("flowId",),
-        extra_schema={"anyOf": [{"required": ["Description"]}, {"required": ["Status"]}]},
         output=SUCCESS_SCHEMA,
         hints=CHANGE,
-        checks=(_check_id("flowId"),),
+        checks=(_check_id("flowId"), _require_one_of("Description", "Status")),
+        changes_flows=True,
     ),
     OperationTool(
         name="create_flow_interview",
@@ -163,7 +207,8 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         required=("FlowDefinitionView",),
         output=output_schema("CreateResponse"),
         hints=RUN,
-        checks=(_check_api_name(lambda a: a["FlowDefinitionView"].get("ApiName"), "FlowDefinitionView.ApiName"),),
+        checks=(_check_api_name(_interview_flow, "FlowDefinitionView.ApiName"),),
+        flow_name=_interview_flow,
     ),
     OperationTool(
         name="get_flow_interview",
@@ -204,7 +249,8 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         required=("flowApiName",),
         output=output_schema("InvocableFlowMetadata"),
         hints=READ,
-        checks=(_check_api_name(lambda a: a.get("flowApiName"), "flowApiName"),),
+        checks=(_check_api_name(_arg("flowApiName"), "flowApiName"),),
+        flow_name=_arg("flowApiName"),
     ),
     OperationTool(
         name="invoke_flow",
@@ -227,7 +273,9 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         required=("flowApiName", "inputs"),
         output=output_schema("InvokeFlowResponse"),
         hints=RUN,
-        checks=(_check_api_name(lambda a: a.get("flowApiName"), "flowApiName"),),
+        checks=(_check_api_name(_arg("flowApiName"), "flowApiName"),),
+        result=_invoke_results,
+        flow_name=_arg("flowApiName"),
     ),
     OperationTool(
         name="query_flows",
