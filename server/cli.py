@@ -153,6 +153,8 @@ def cmd_org_serve(args: argparse.Namespace) -> int:
         ssl_keyfile=args.tls_key,
         actions_file=args.actions,
         client_credentials=(client_id, client_secret),
+        partial_save=args.partial_save,
+        loop_guard=args.loop_guard,
     )
     try:
         anyio.run(run)
@@ -209,6 +211,18 @@ def build_parser() -> argparse.ArgumentParser:
     org_serve.add_argument("--client-secret", help="fix that client's secret instead of generating one")
     org_serve.add_argument(
         "--actions", type=Path, help='JSON of canned outputs for Apex/external actions: {"apex:Name": {...}}'
+    )
+    org_serve.add_argument(
+        "--partial-save",
+        action="store_true",
+        help="allow partial save of invocable actions (InvocableActionSettings.isPartialSaveAllowed; default off): "
+        "a failed input of an invoke no longer rolls back the others, which may be run again up to three times",
+    )
+    org_serve.add_argument(
+        "--loop-guard",
+        type=int,
+        default=100_000,
+        help="executed elements after which an interview is stopped as an endless loop (not a Salesforce limit)",
     )
     org_serve.add_argument("--tls-cert", help="certificate file: serve https (for clients that require it)")
     org_serve.add_argument("--tls-key", help="private key file for --tls-cert")

@@ -13,6 +13,7 @@ import uvicorn
 
 from .. import defaults
 from .app import create_org_app
+from .flows.engine.governor import DEFAULT_LOOP_GUARD
 from .oauth.connected_apps import DEFAULT_CLI_CALLBACK, ConnectedApp, connected_apps
 from .store.records import ADMIN_USERNAME
 from .store.state import OrgState
@@ -67,6 +68,8 @@ async def serve_org(
     ssl_keyfile: str | None = None,
     actions_file: Path | None = None,
     client_credentials: tuple[str, str] | None = None,
+    partial_save: bool = False,
+    loop_guard: int = DEFAULT_LOOP_GUARD,
 ) -> None:
     """Run the org until cancelled (or until uvicorn is told to stop by a signal).
 
@@ -75,6 +78,8 @@ async def serve_org(
     With a certificate and key the org speaks https (for clients that insist on it, such as simple-salesforce).
     `actions_file` holds canned outputs for actions the org cannot run (Apex and other external actions).
     `client_credentials` (client id, secret) registers a connected app that answers the client-credentials grant.
+    `partial_save` is the org's InvocableActionSettings.isPartialSaveAllowed (off, as in an org that has not turned
+    that critical update on); `loop_guard` the executed-element count at which an interview is stopped as endless.
     """
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
@@ -83,7 +88,13 @@ async def serve_org(
     access_token = token or f"00D!{secrets.token_urlsafe(32)}"
     state = await anyio.to_thread.run_sync(
         lambda: OrgState.create(
-            db_path or ":memory:", flows_dir, access_token=access_token, api_version=api_version, base_url=base_url
+            db_path or ":memory:",
+            flows_dir,
+            access_token=access_token,
+            api_version=api_version,
+            base_url=base_url,
+            partial_save=partial_save,
+            loop_guard=loop_guard,
         )
     )
     if actions_file is not None:

@@ -244,8 +244,11 @@ def self_signed_cert(folder: Path) -> tuple[str, str]:
 
 
 @contextmanager
-def live_org(flows: Path, *, db_path: str | None = None, tls_dir: Path | None = None) -> Iterator[LiveOrg]:
-    """serve_org on 127.0.0.1 with a free port, in a blocking portal's event loop; stopped on exit."""
+def live_org(
+    flows: Path, *, db_path: str | None = None, tls_dir: Path | None = None, **options: Any
+) -> Iterator[LiveOrg]:
+    """serve_org on 127.0.0.1 with a free port, in a blocking portal's event loop; stopped on exit. `options` are
+    serve_org's keyword arguments (partial_save=True, ...)."""
     import anyio.from_thread
 
     from salesforce_flow_mcp.localorg.serve import serve_org
@@ -260,7 +263,7 @@ def live_org(flows: Path, *, db_path: str | None = None, tls_dir: Path | None = 
 
     with anyio.from_thread.start_blocking_portal() as portal:
         future = portal.start_task_soon(
-            functools.partial(serve_org, ssl_certfile=cert, ssl_keyfile=key),
+            functools.partial(serve_org, ssl_certfile=cert, ssl_keyfile=key, **options),
             "127.0.0.1",
             0,
             db_path,

@@ -464,7 +464,7 @@ def test_unhandled_fault_is_an_error_and_rolls_back(run: Callable[..., Interview
     assert store.rows("Contact") == [] and store.rows("Account") == []
 
 
-def test_element_limit(store: RecordStore) -> None:
+def test_infinite_loop_guard_is_configurable(store: RecordStore) -> None:
     flow = build(
         var("items", "String", inp=True, many=True),
         var("n", "Number", out=True, scale=0),
@@ -473,11 +473,11 @@ def test_element_limit(store: RecordStore) -> None:
         assign("Count", [("n", "Add", lit("numberValue", "1"))], then="Each"),
         start="Each",
     )
-    engine = FlowEngine(store, lambda name: None, element_limit=10)
+    engine = FlowEngine(store, lambda name: None, loop_guard=10)
     assert outputs_of(engine.run(flow, {"items": ["x"] * 4})) == {"n": 4}  # 9 elements
     outcome = engine.run(flow, {"items": ["x"] * 5})
     assert outcome.status == "Error" and outcome.current_element == "Each"
-    assert "Number of iterations exceeded" in str(outcome.error_message)
+    assert "Infinite-loop guard" in str(outcome.error_message)
 
 
 def test_unsupported_element_errors_only_when_reached(run: Callable[..., InterviewOutcome]) -> None:

@@ -78,7 +78,9 @@ def _engine() -> FlowEngine:
     return FlowEngine(RecordStore(sqlite3.connect(":memory:")), lambda name: None)
 
 
-def test_a_flow_that_loops_forever_stops_at_the_element_limit() -> None:
+def test_a_flow_that_loops_forever_stops_at_the_infinite_loop_guard() -> None:
+    """Salesforce no longer limits executed elements (the 2,000-element limit is gone; Help, "Per-Transaction Flow
+    Limits" lists none), so a flow that never ends meets the embedded org's own infinite-loop guard, which says so."""
     data = f"""<Flow xmlns="{NS}"><label>Forever</label><processType>AutoLaunchedFlow</processType>
         <start><connector><targetReference>Ping</targetReference></connector></start>
         <assignments><name>Ping</name><label>Ping</label>
@@ -89,12 +91,15 @@ def test_a_flow_that_loops_forever_stops_at_the_element_limit() -> None:
             <defaultConnector><targetReference>Ping</targetReference></defaultConnector></decisions>
         <variables><name>n</name><dataType>Number</dataType><isOutput>true</isOutput><scale>0</scale></variables>
         </Flow>""".encode()
-    outcome = _engine().run(parse_flow(data, "Forever"), {})
+    outcome = FlowEngine(RecordStore(sqlite3.connect(":memory:")), lambda name: None, loop_guard=5000).run(
+        parse_flow(data, "Forever"), {}
+    )
     assert outcome.status == "Error"
     assert outcome.error_code == "UNKNOWN_EXCEPTION"
-    assert "Number of iterations exceeded" in str(outcome.error_message)
-    assert outcome.elements_executed == 2001
-    assert outcome.outputs == {"n": 1000}
+    assert "Infinite-loop guard: the interview executed more than 5000 elements" in str(outcome.error_message)
+    assert "not a Salesforce limit" in str(outcome.error_message)
+    assert outcome.elements_executed == 5001
+    assert outcome.outputs == {"n": 2500}
 
 
 def test_a_flow_that_calls_itself_stops() -> None:

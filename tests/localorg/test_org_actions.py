@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -64,21 +66,46 @@ async def test_invoke_returns_outputs_with_interview_status_and_guid(org_client:
     assert isinstance(outputs["Flow__InterviewGuid"], str) and outputs["Flow__InterviewGuid"]
 
 
-async def test_bulk_invoke_with_a_failure_is_400_with_the_full_array(org_client: httpx2.AsyncClient) -> None:
-    inputs = [{"accountName": "Acme"}, {"accountName": ""}, {"accountName": "Globex"}, "not an object"]
-    r = await org_client.post(f"{V}/actions/custom/flow/Make_Account", json={"inputs": inputs})
-    assert r.status_code == 400
-    results = r.json()
-    assert [x["isSuccess"] for x in results] == [True, False, True, False]
-    failed = results[1]
-    assert failed["outputValues"] is None
-    [error] = failed["errors"]
+BULK = [{"accountName": "Acme"}, {"accountName": ""}, {"accountName": "Globex"}, "not an object"]
+
+
+async def _bulk_invoke(client: httpx2.AsyncClient) -> tuple[list[dict[str, Any]], list[str]]:
+    r = await client.post(f"{V}/actions/custom/flow/Make_Account", json={"inputs": BULK})
+    assert r.status_code == 400  # any failed input: 400 with the whole array (facts 3, two third-party reports)
+    q = await client.get(f"{V}/query", params={"q": "SELECT Name FROM Account ORDER BY Name"})
+    return r.json(), [rec["Name"] for rec in q.json()["records"]]
+
+
+async def test_bulk_invoke_with_a_failure_rolls_back_every_input_by_default(org_client: httpx2.AsyncClient) -> None:
+    """All inputs share one transaction; with InvocableActionSettings.isPartialSaveAllowed false (the org's default:
+    Metadata API InvocableActionSettings, "if one invocable action fails, Salesforce rolls back other invocable
+    actions in the same transaction and the entire transaction fails") nothing is saved."""
+    results, names = await _bulk_invoke(org_client)
+    assert [x["isSuccess"] for x in results] == [False, False, False, False]
+    assert all(x["outputValues"] is None for x in results)
+    [error] = results[1]["errors"]
     assert error["statusCode"] == "UNKNOWN_EXCEPTION" and "REQUIRED_FIELD_MISSING" in error["message"]
     assert error["fields"] == []
     assert results[3]["errors"][0]["statusCode"] == "INVALID_INPUT"
-    # Each input is its own transaction: the two good ones were saved, the failed one left nothing behind.
-    q = await org_client.get(f"{V}/query", params={"q": "SELECT Name FROM Account ORDER BY Name"})
-    assert [rec["Name"] for rec in q.json()["records"]] == ["Acme", "Globex"]
+    assert [r["errors"][0]["statusCode"] for r in (results[0], results[2])] == ["ALL_OR_NONE_OPERATION_ROLLED_BACK"] * 2
+    assert names == []
+
+
+async def test_bulk_invoke_with_partial_save_keeps_the_good_inputs(
+    flows_dir: Path, client_for: Callable[..., httpx2.AsyncClient]
+) -> None:
+    """isPartialSaveAllowed true: "rolls back only the invocable actions that fail to execute" (Metadata API,
+    InvocableActionSettings); `OrgState.create(partial_save=True)`."""
+    from salesforce_flow_mcp.localorg.store.state import OrgState
+
+    state = OrgState.create(":memory:", flows_dir, partial_save=True)
+    try:
+        async with client_for(state, None) as client:
+            results, names = await _bulk_invoke(client)
+    finally:
+        state.close()
+    assert [x["isSuccess"] for x in results] == [True, False, True, False]
+    assert names == ["Acme", "Globex"]
 
 
 async def test_invalid_input_value_names_the_variable(org_client: httpx2.AsyncClient) -> None:

@@ -50,3 +50,25 @@ def test_serve_org_over_https_with_a_db_file(
             assert r.status_code == 200 and r.json()["InterviewStatus"] == "Paused"
             flows = client.get(f"{V}/sobjects/Flow").json()
             assert flows["totalSize"] == len(list(flows_dir.iterdir()))
+
+
+def test_org_serve_partial_save_setting(flows_dir: Path, serve_live_org: Callable[..., Any]) -> None:
+    """`org serve --partial-save` (serve_org(partial_save=True)) is InvocableActionSettings.isPartialSaveAllowed =
+    true: of two inputs of one invoke the good one is saved, over real HTTP. Without it (the default) neither is."""
+    inputs = {"inputs": [{"accountName": "Kept"}, {"accountName": ""}]}
+    for partial_save, expected in ((True, ["Kept"]), (False, [])):
+        with serve_live_org(flows_dir, partial_save=partial_save) as org:
+            with httpx2.Client(base_url=org.base_url, headers={"Authorization": f"Bearer {org.token}"}) as client:
+                r = client.post(f"{V}/actions/custom/flow/Make_Account", json=inputs)
+                assert r.status_code == 400
+                assert [x["isSuccess"] for x in r.json()] == [partial_save, False]
+                q = client.get(f"{V}/query", params={"q": "SELECT Name FROM Account"})
+                assert [rec["Name"] for rec in q.json()["records"]] == expected
+
+
+def test_org_serve_command_line_has_the_partial_save_flag() -> None:
+    from salesforce_flow_mcp.cli import build_parser
+
+    args = build_parser().parse_args(["org", "serve", "--partial-save", "--loop-guard", "500"])
+    assert (args.partial_save, args.loop_guard) == (True, 500)
+    assert build_parser().parse_args(["org", "serve"]).partial_save is False

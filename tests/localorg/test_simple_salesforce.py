@@ -74,7 +74,10 @@ def test_partial_failure_raises_with_the_full_result_array(sf: Salesforce) -> No
     with pytest.raises(SalesforceMalformedRequest) as caught:
         sf.restful("actions/custom/flow/Make_Account", method="POST", json=body)
     assert caught.value.status == 400
-    assert [item["isSuccess"] for item in caught.value.content] == [True, False]
+    # One transaction, partial save off by default (Metadata API InvocableActionSettings): the good input is rolled
+    # back with the failed one.
+    assert [item["isSuccess"] for item in caught.value.content] == [False, False]
+    assert caught.value.content[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
 
 
 def test_paused_interview_get_and_delete(sf: Salesforce) -> None:

@@ -102,15 +102,9 @@ def _result_item(name: str, result: InvocationResult) -> dict[str, Any]:
 
 
 def run_batch(state: OrgState, version: FlowVersion, inputs: list[Any], user_id: str) -> list[dict[str, Any]]:
-    """Each input is its own interview (and transaction): one failing does not undo the others."""
-    results: list[dict[str, Any]] = []
-    for item in inputs:
-        if not isinstance(item, dict):
-            message = f"Each input must be a JSON object of flow input values, got {type(item).__name__}."
-            results.append(_error_item(version.api_name, "INVALID_INPUT", message))
-            continue
-        results.append(_result_item(version.api_name, state.run_interview(version, item, user_id=user_id)))
-    return results
+    """All inputs run in one transaction, sharing its governor limits; whether one failed input undoes the others
+    is the org's partial-save setting (flows/engine/batch.py)."""
+    return [_result_item(version.api_name, result) for result in state.invoke(version, inputs, user_id=user_id)]
 
 
 async def invoke_flow_action(request: Request) -> Response:

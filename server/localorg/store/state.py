@@ -24,7 +24,9 @@ from ... import defaults
 from ...sfid import IdMinter
 from ..datetimes import timestamp
 from ..flows.engine.actions import ActionRegistry
+from ..flows.engine.batch import run_batch
 from ..flows.engine.flow_engine import FlowEngine, InterviewOutcome
+from ..flows.engine.governor import DEFAULT_LOOP_GUARD, GovernorLimits
 from ..flows.model import Flow
 from ..flows.parse.loader import MAX_FLOW_BYTES, FlowLoadError, demo_flows_dir, parse_flow
 from .flow_registry import FlowRegistry, FlowVersion
@@ -129,8 +131,20 @@ class InvocationResult:
 class OrgState:
     """Everything the org knows. Build it with OrgState.create()."""
 
-    def __init__(self, conn: sqlite3.Connection, *, api_version: str, base_url: str) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        api_version: str,
+        base_url: str,
+        partial_save: bool = False,
+        limits: GovernorLimits | None = None,
+        loop_guard: int = DEFAULT_LOOP_GUARD,
+    ) -> None:
         self.conn = conn
+        # InvocableActionSettings.isPartialSaveAllowed: false unless the org turned the critical update on
+        # (Metadata API InvocableActionSettings; Winter '20 release notes, "Enable Partial Save for Invocable Actions").
+        self.partial_save = partial_save
         self.lock = threading.RLock()
         self.api_version = api_version
         self.base_url = base_url
@@ -144,7 +158,9 @@ class OrgState:
             self.flows = FlowRegistry(conn, self._mint)
             self.flows.load_from_db()
         self.actions = ActionRegistry()
-        self.engine = FlowEngine(self.records, self.flows.resolve_flow, self.actions, base_url=base_url)
+        self.engine = FlowEngine(
+            self.records, self.flows.resolve_flow, self.actions, loop_guard, limits=limits, base_url=base_url
+        )
 
     @classmethod
     def create(
@@ -155,15 +171,27 @@ class OrgState:
         access_token: str | None = None,
         api_version: str = defaults.API_VERSION,
         base_url: str = "http://127.0.0.1",
+        partial_save: bool = False,
+        limits: GovernorLimits | None = None,
+        loop_guard: int = DEFAULT_LOOP_GUARD,
     ) -> OrgState:
         """An org over `db_path`, with the flows of `flows_dir` (the demo flows when None) and a token it accepts
-        (DEMO_ACCESS_TOKEN when None). Re-opening a database file with the same folder adds nothing twice."""
+        (DEMO_ACCESS_TOKEN when None). Re-opening a database file with the same folder adds nothing twice.
+        `partial_save` is the org's InvocableActionSettings.isPartialSaveAllowed; `limits` its governor limits;
+        `loop_guard` the number of elements after which an interview is taken to loop forever."""
         try:
             conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
             if db_path != ":memory:":
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA busy_timeout=5000")
-            state = cls(conn, api_version=api_version, base_url=base_url)
+            state = cls(
+                conn,
+                api_version=api_version,
+                base_url=base_url,
+                partial_save=partial_save,
+                limits=limits,
+                loop_guard=loop_guard,
+            )
         except sqlite3.Error as exc:
             raise OrgStateError(f"Cannot open the org database {db_path!r}: {exc}") from None
         state.sessions.register_access_token(access_token or DEMO_ACCESS_TOKEN, user_id=state.user_id)
@@ -273,6 +301,20 @@ class OrgState:
             if stored:
                 self._store_interview(interview_id, version, outcome, user["Id"])
         return InvocationResult(outcome, interview_id, stored)
+
+    def invoke(self, version: FlowVersion, inputs: list[Any], *, user_id: str | None = None) -> list[InvocationResult]:
+        """All inputs of one invoke request in one transaction (flows/engine/batch.py); paused ones are stored."""
+        with self.lock:
+            user = self.records.get("User", user_id or self.user_id) or {"Id": user_id or self.user_id}
+            outcomes = run_batch(self.engine, version.flow, inputs, user=user, partial_save=self.partial_save)
+            results = []
+            for outcome in outcomes:
+                interview_id = self._mint("0Fo")
+                stored = outcome.status == "Paused"
+                if stored:
+                    self._store_interview(interview_id, version, outcome, user["Id"])
+                results.append(InvocationResult(outcome, interview_id, stored))
+        return results
 
     def _store_interview(
         self, interview_id: str, version: FlowVersion, outcome: InterviewOutcome, owner_id: str

@@ -1,32 +1,47 @@
-"""The embedded org's flow engine: runs a Flow interview from JSON inputs to an InterviewOutcome.
+"""The embedded org's flow engine: runs Flow interviews from JSON inputs to InterviewOutcomes.
 
-Synchronous and pure Python; the org calls it in a worker thread under its own lock. An interview's DML is undone
-when it ends in Error (as Salesforce rolls back the transaction); an interview that pauses at a screen or wait keeps
-what it saved before pausing.
+Synchronous and pure Python; the org calls it in a worker thread under its own lock. Each interview runs inside a
+Transaction (governor.py) with Salesforce's per-transaction limits; `run` gives one interview a transaction of its
+own, `batch.run_batch` runs all inputs of one invoke in one. A transaction that ends in Error is rolled back (as
+Salesforce rolls it back); an interview that pauses at a screen or wait keeps what it saved before pausing.
+
+An interview is walked by a generator that stops before each bulkifiable element (record elements and actions) when
+it runs in a batch, so that the batch can run interviews waiting at the same element together, as Salesforce's flow
+bulkification does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ... import datetimes
 from ...store.records import RecordStore
-from ..model import Element, Flow, UnsupportedElement
+from ..model import (
+    ActionCall,
+    Element,
+    Flow,
+    RecordCreate,
+    RecordDelete,
+    RecordLookup,
+    RecordUpdate,
+    UnsupportedElement,
+)
 from .actions import ActionRegistry
 from .elements import run_element_table, run_unsupported
+from .governor import DEFAULT_LOOP_GUARD, GovernorLimits, LimitExceeded, LoopGuardTripped, Transaction
 from .interview_state import Budget, EngineServices, FlowFault, FlowHalt, Interview, Paused, as_record, new_guid
 from .record_elements import run_record_table
 from .values import ConversionError, convert_input, describe_type, to_json
 
-__all__ = ["DEFAULT_ELEMENT_LIMIT", "FAULT_MESSAGE", "FlowEngine", "InterviewOutcome"]
+__all__ = ["DEFAULT_LOOP_GUARD", "FAULT_MESSAGE", "FlowEngine", "InterviewOutcome", "PendingInterview"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ELEMENT_LIMIT = 2000
 # What Salesforce says first when an interview fails (the failure follows it), and all it says when nothing does.
 FAULT_MESSAGE = "An error occurred when executing a flow interview."
 
@@ -35,6 +50,10 @@ _HANDLERS: dict[type[Element], Callable[[Interview, Element], str | None]] = {
     **run_record_table(),
     UnsupportedElement: run_unsupported,
 }
+# Elements Salesforce bulkifies across the interviews of one transaction (Help: "Bulkifiable Flow Elements").
+BULKIFIABLE = (RecordLookup, RecordCreate, RecordUpdate, RecordDelete, ActionCall)
+
+Walk = Generator[tuple[str, str], None, Paused | None]
 
 
 @dataclass
@@ -44,7 +63,7 @@ class InterviewOutcome:
     outputs: dict[str, Any]  # JSON-ready values of the flow's output variables
     current_element: str | None  # where it paused (or faulted)
     pause_label: str | None
-    error_code: str | None  # Salesforce statusCode, e.g. "UNKNOWN_EXCEPTION", "INVALID_INPUT"
+    error_code: str | None  # Salesforce statusCode, e.g. "UNKNOWN_EXCEPTION", "INVALID_INPUT", "LIMIT_EXCEEDED"
     error_message: str | None
     elements_executed: int = field(default=0, compare=False)
 
@@ -53,21 +72,52 @@ class _InvalidInput(Exception):
     pass
 
 
+class _RollBack(Exception):
+    """Raised inside a savepoint to undo it."""
+
+
+class PendingInterview:
+    """An interview being walked: `advance()` runs it to its next bulkifiable element (returning that element's key)
+    or to its end (returning None, with `outcome` set)."""
+
+    def __init__(self, engine: FlowEngine, iv: Interview | None, outcome: InterviewOutcome | None = None) -> None:
+        self._engine = engine
+        self.iv = iv
+        self.outcome = outcome
+        self._walk: Walk | None = engine._walk(iv, bulk=True) if iv is not None and outcome is None else None
+
+    def advance(self) -> tuple[str, str] | None:
+        if self._walk is None:
+            return None
+        try:
+            return next(self._walk)
+        except StopIteration as stop:
+            self.outcome = self._engine._ended(self.iv, stop.value)
+        except FlowHalt as halt:
+            self.outcome = self._engine._halted(self.iv, halt)
+        except Exception as exc:  # a bug in the engine must not take the org down
+            self.outcome = self._engine._crashed(self.iv, exc)
+        self._walk = None
+        return None
+
+
 class FlowEngine:
     def __init__(
         self,
         records: RecordStore,
         resolve_flow: Callable[[str], Flow | None],
         actions: ActionRegistry | None = None,
-        element_limit: int = DEFAULT_ELEMENT_LIMIT,
+        loop_guard: int = DEFAULT_LOOP_GUARD,
         *,
+        limits: GovernorLimits | None = None,
         base_url: str = "http://127.0.0.1",
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.records = records
         self.resolve_flow = resolve_flow
         self.actions = actions if actions is not None else ActionRegistry()
-        self.element_limit = element_limit
+        self.loop_guard = loop_guard
+        self.limits = limits or GovernorLimits()
         self.base_url = base_url
         self._clock = clock or datetimes.now
         self._runtime = EngineServices(
@@ -89,45 +139,61 @@ class FlowEngine:
         user: Mapping[str, Any] | None = None,
         record: Mapping[str, Any] | None = None,
     ) -> InterviewOutcome:
-        """Run one interview. Never raises for bad flows or inputs: problems come back as status Error."""
+        """Run one interview in a transaction of its own. Never raises for bad flows or inputs: problems come back as
+        status Error, and the interview's record changes are rolled back."""
+        tx = Transaction(self.limits)
+        outcome: InterviewOutcome | None = None
+        with suppress(_RollBack), self.records.savepoint():
+            pending = self.start(flow, inputs, tx, user=user, record=record, bulk=False)
+            while pending.advance() is not None:
+                pass
+            outcome = pending.outcome
+            assert outcome is not None
+            if outcome.status == "Error":
+                raise _RollBack
+        assert outcome is not None
+        return outcome
+
+    def start(
+        self,
+        flow: Flow,
+        inputs: Any,
+        tx: Transaction,
+        *,
+        user: Mapping[str, Any] | None = None,
+        record: Mapping[str, Any] | None = None,
+        bulk: bool = True,
+    ) -> PendingInterview:
+        """An interview ready to walk in `tx`; bad inputs give one that has already ended in Error."""
         guid = new_guid()
         try:
             typed = self._convert_inputs(flow, inputs)
         except _InvalidInput as exc:
-            return _outcome(guid, "Error", {}, None, None, "INVALID_INPUT", str(exc))
-        budget = Budget(limit=self.element_limit)
-        iv: Interview | None = None
+            return PendingInterview(self, None, _outcome(guid, "Error", {}, None, None, "INVALID_INPUT", str(exc)))
         try:
             iv = Interview(
                 self._runtime,
                 flow,
                 guid=guid,
-                budget=budget,
+                budget=Budget(limit=self.loop_guard),
+                tx=tx,
                 user=self._user(user),
                 record=_record(flow, record),
             )
-            for name, value in typed.items():
-                iv.values[name] = value
-            with self.records.savepoint():
-                paused = self._drive(iv)
         except FlowHalt as halt:
-            message = f"{FAULT_MESSAGE} {halt.message}" if halt.prefixed else halt.message
-            where = iv.current if iv is not None else None
-            return _outcome(guid, "Error", self._outputs(iv), where, None, halt.code, message, budget.used)
-        except Exception as exc:  # a bug in the engine must not take the org down
-            log.exception("Flow engine failure in %s", flow.api_name)
-            where = iv.current if iv is not None else None
-            message = f"{FAULT_MESSAGE} The embedded org failed: {type(exc).__name__}: {exc}"
-            return _outcome(guid, "Error", self._outputs(iv), where, None, "UNKNOWN_EXCEPTION", message, budget.used)
-        outputs = self._outputs(iv)
-        if paused is not None:
-            return _outcome(guid, "Paused", outputs, paused.element, paused.label, None, None, budget.used)
-        return _outcome(guid, "Finished", outputs, None, None, None, None, budget.used)
+            return PendingInterview(self, None, _outcome(guid, "Error", {}, None, None, halt.code, halt.message))
+        for name, value in typed.items():
+            iv.values[name] = value
+        pending = PendingInterview(self, iv)
+        if not bulk:
+            pending._walk = self._walk(iv, bulk=False)
+        return pending
 
     # ---- running --------------------------------------------------------------------------------------------------
 
-    def _drive(self, iv: Interview) -> Paused | None:
-        """Run elements from the start; returns the pause, or None when the interview finished."""
+    def _walk(self, iv: Interview, *, bulk: bool) -> Walk:
+        """Run elements from the start; yields before each bulkifiable element when `bulk`. Returns the pause, or
+        None when the interview finished."""
         start = iv.flow.start
         current = start.connector or (start.scheduled_path_connectors[0] if start.scheduled_path_connectors else None)
         while current is not None:
@@ -137,10 +203,14 @@ class FlowEngine:
             iv.budget.used += 1
             iv.current = current
             if iv.budget.used > iv.budget.limit:
-                raise FlowHalt(
-                    f"Number of iterations exceeded: the interview executed more than {iv.budget.limit} elements "
-                    f"(stopped at {element.name}); check for a loop that never ends"
+                raise LoopGuardTripped(
+                    f"Infinite-loop guard: the interview executed more than {iv.budget.limit} elements (stopped at "
+                    f"{element.name}). This is the embedded org's guard against a loop that never ends, not a "
+                    "Salesforce limit; raise it with the org's loop_guard setting if the flow is meant to run longer"
                 )
+            iv.tx.tick()
+            if bulk and isinstance(element, BULKIFIABLE):
+                yield (iv.flow.api_name, element.name)
             handler = _HANDLERS.get(type(element), run_unsupported)
             try:
                 current = handler(iv, element)
@@ -153,9 +223,24 @@ class FlowEngine:
                 current = element.fault_connector
         return None
 
+    def _drive(self, iv: Interview) -> Paused | None:
+        walk = self._walk(iv, bulk=False)
+        try:
+            while True:
+                next(walk)
+        except StopIteration as stop:
+            result: Paused | None = stop.value
+            return result
+
     def _run_child(self, parent: Interview, flow: Flow, inputs: dict[str, Any]) -> Interview:
         child = Interview(
-            self._runtime, flow, guid=new_guid(), budget=parent.budget, user=parent.user, depth=parent.depth + 1
+            self._runtime,
+            flow,
+            guid=new_guid(),
+            budget=parent.budget,
+            tx=parent.tx,
+            user=parent.user,
+            depth=parent.depth + 1,
         )
         for name, value in inputs.items():
             var = flow.variable(name)
@@ -163,20 +248,42 @@ class FlowEngine:
             child.set_variable(var, value)
         try:
             paused = self._drive(child)
+        except (LimitExceeded, LoopGuardTripped):
+            raise  # the subflow shares its parent's transaction and guard: no fault path catches these
         except FlowHalt as halt:
-            if halt.message.startswith("Number of iterations exceeded"):
-                raise
             raise FlowFault(f"The subflow {flow.api_name} failed: {halt.message}") from None
         if paused is not None:
             assert parent.current is not None
             raise Paused(parent.current, paused.label)
         return child
 
+    # ---- ends -----------------------------------------------------------------------------------------------------
+
+    def _ended(self, iv: Interview | None, paused: Paused | None) -> InterviewOutcome:
+        assert iv is not None
+        outputs, used = self._outputs(iv), iv.budget.used
+        if paused is not None:
+            return _outcome(iv.guid, "Paused", outputs, paused.element, paused.label, None, None, used)
+        return _outcome(iv.guid, "Finished", outputs, None, None, None, None, used)
+
+    def _halted(self, iv: Interview | None, halt: FlowHalt) -> InterviewOutcome:
+        assert iv is not None
+        message = f"{FAULT_MESSAGE} {halt.message}" if halt.prefixed else halt.message
+        return _outcome(iv.guid, "Error", self._outputs(iv), iv.current, None, halt.code, message, iv.budget.used)
+
+    def _crashed(self, iv: Interview | None, exc: Exception) -> InterviewOutcome:
+        assert iv is not None
+        log.error("Flow engine failure in %s", iv.flow.api_name, exc_info=exc)
+        message = f"{FAULT_MESSAGE} The embedded org failed: {type(exc).__name__}: {exc}"
+        return _outcome(
+            iv.guid, "Error", self._outputs(iv), iv.current, None, "UNKNOWN_EXCEPTION", message, iv.budget.used
+        )
+
     # ---- inputs and outputs ---------------------------------------------------------------------------------------
 
-    def _convert_inputs(self, flow: Flow, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    def _convert_inputs(self, flow: Flow, inputs: Any) -> dict[str, Any]:
         if not isinstance(inputs, Mapping):
-            raise _InvalidInput("The inputs must be an object mapping input variable names to values")
+            raise _InvalidInput(f"Each input must be a JSON object of flow input values, got {type(inputs).__name__}.")
         typed: dict[str, Any] = {}
         for name, raw in inputs.items():
             var = flow.variable(name) if isinstance(name, str) else None

@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...store.records import RecordStore
 from ..formula.compiler import CompiledFormula, FormulaError, compile_formula, render_template
@@ -19,6 +19,9 @@ from ..model import Element, Flow, FlowVariable, Formula, Screen, Value
 from .actions import ActionRegistry
 from .merge_globals import read_global
 from .values import ConversionError, coerce, literal, normalize, round_scale, to_number
+
+if TYPE_CHECKING:
+    from .governor import Transaction
 
 __all__ = ["Budget", "EngineServices", "FlowFault", "FlowHalt", "Interview", "Paused", "new_guid"]
 
@@ -55,7 +58,7 @@ class Paused(Exception):
 
 @dataclass
 class Budget:
-    """Executed-element count shared by an interview and its subflows."""
+    """Executed-element count shared by an interview and its subflows, for the infinite-loop guard."""
 
     limit: int
     used: int = 0
@@ -117,6 +120,7 @@ class Interview:
         *,
         guid: str,
         budget: Budget,
+        tx: Transaction,
         user: dict[str, Any],
         record: dict[str, Any] | None = None,
         depth: int = 0,
@@ -125,6 +129,7 @@ class Interview:
         self.flow = flow
         self.guid = guid
         self.budget = budget
+        self.tx = tx
         self.user = user
         self.record = record
         self.depth = depth

@@ -81,6 +81,10 @@ def _project(record: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return result
 
 
+def _key(iv: Interview, el: Element) -> tuple[str, str]:
+    return (iv.flow.api_name, el.name)
+
+
 def run_lookup(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordLookup)
     records = _query(iv, el.object, el.filters, el.filter_logic)
@@ -88,6 +92,9 @@ def run_lookup(iv: Interview, el: Element) -> str | None:
         records = _sorted(records, el.sort_field, (el.sort_order or "Asc").lower() == "desc")
     if el.limit is not None:
         records = records[: max(el.limit, 0)]
+    elif el.first_only and records:
+        records = records[:1]  # getFirstRecordOnly is a LIMIT 1 query
+    iv.tx.query(_key(iv, el), len(records))
     if el.queried_fields:
         records = [_project(r, el.queried_fields) for r in records]
     collection = el.first_only is False
@@ -149,6 +156,7 @@ def run_create(iv: Interview, el: Element) -> str | None:
     try:
         if el.input_reference:
             records = _records_of(iv, el.input_reference)
+            iv.tx.dml(_key(iv, el), len(records))
             with _transaction(iv):
                 new_ids = []
                 for record in records:
@@ -162,6 +170,7 @@ def run_create(iv: Interview, el: Element) -> str | None:
         if not el.object:
             raise FlowHalt(f"Create Records element {el.name} names no object")
         fields = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
+        iv.tx.dml(_key(iv, el), 1)
         new_id = store.insert(el.object, fields)
     except RecordError as exc:
         raise _dml_fault("create", exc) from None
@@ -192,7 +201,9 @@ def run_update(iv: Interview, el: Element) -> str | None:
     try:
         with _transaction(iv):
             if el.input_reference:
-                for sobject, record_id, record in _referenced(iv, el.input_reference, el.object, "update"):
+                targets = _referenced(iv, el.input_reference, el.object, "update")
+                iv.tx.dml(_key(iv, el), len(targets))
+                for sobject, record_id, record in targets:
                     fields = _writable(record)
                     fields.pop("Id", None)
                     store.update(sobject, record_id, fields)
@@ -200,7 +211,10 @@ def run_update(iv: Interview, el: Element) -> str | None:
             if not el.object:
                 raise FlowHalt(f"Update Records element {el.name} names no object")
             values = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
-            for record in _query(iv, el.object, el.filters, el.filter_logic):
+            matched = _query(iv, el.object, el.filters, el.filter_logic)
+            iv.tx.query(_key(iv, el), len(matched))  # filters make Update Records a SOQL query too
+            iv.tx.dml(_key(iv, el), len(matched))
+            for record in matched:
                 store.update(el.object, str(record["Id"]), values)
     except RecordError as exc:
         raise _dml_fault("update", exc) from None
@@ -213,12 +227,17 @@ def run_delete(iv: Interview, el: Element) -> str | None:
     try:
         with _transaction(iv):
             if el.input_reference:
-                for sobject, record_id, _record in _referenced(iv, el.input_reference, el.object, "delete"):
+                targets = _referenced(iv, el.input_reference, el.object, "delete")
+                iv.tx.dml(_key(iv, el), len(targets))
+                for sobject, record_id, _record in targets:
                     store.delete(sobject, record_id)
                 return el.connector
             if not el.object:
                 raise FlowHalt(f"Delete Records element {el.name} names no object")
-            for record in _query(iv, el.object, el.filters, el.filter_logic):
+            matched = _query(iv, el.object, el.filters, el.filter_logic)
+            iv.tx.query(_key(iv, el), len(matched))  # filters make Delete Records a SOQL query too
+            iv.tx.dml(_key(iv, el), len(matched))
+            for record in matched:
                 store.delete(el.object, str(record["Id"]))
     except RecordError as exc:
         raise _dml_fault("delete", exc) from None
