@@ -19,6 +19,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from .flows import flow_name, write_flows
+from .idle import IDLE_FLOWS, measure_idle, prepare_idle_org
 from .org_process import Org, running_org
 from .report import render
 from .scenarios import (
@@ -113,6 +114,12 @@ async def run(args: argparse.Namespace) -> Results:
                 org_log = work / "logs" / f"org-{count}.log"
                 orgs[count] = await stack.enter_async_context(running_org(folder, TOKEN, org_log))
                 log.info("org with %d flows at %s", count, orgs[count].base_url)
+            idle_folder = work / "flows-idle"
+            write_flows(idle_folder, IDLE_FLOWS)
+            idle_org = await stack.enter_async_context(running_org(idle_folder, TOKEN, work / "logs" / "org-idle.log"))
+            await prepare_idle_org(idle_org)
+            results.idle = await measure_idle(idle_org, work)
+            log.info("idle org: %.1f API calls per refresh", results.idle.per_refresh)
             await measure_starts(results, orgs, work)
             biggest = max(results.counts)
             await measure_call_phase(results, orgs[biggest], biggest, work, args)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
@@ -17,6 +17,9 @@ from .flows import ARGUMENTS, EXPECTED_TOTAL
 from .measure import Latency, in_flight, sequential
 from .org_process import Org
 from .stdio_session import SessionError, StdioSession
+
+if TYPE_CHECKING:
+    from .idle import IdleCost
 
 BENCH_DIR = Path(__file__).resolve().parent
 SERVER_ARGV = (sys.executable, "-m", "salesforce_flow_mcp", "serve")
@@ -55,6 +58,7 @@ class Results:
     call_flows: int = 0
     width: int = 32
     wall_seconds: float = 0.0
+    idle: IdleCost | None = None  # API calls of refreshes on an unchanged org
 
 
 def server_env(org: Org, cache_dir: Path | None) -> dict[str, str]:

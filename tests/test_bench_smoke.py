@@ -79,3 +79,17 @@ def test_report_judges_each_goal_as_a_ratio_to_the_floor() -> None:
     page = render(results, "make bench")
     assert "| cold start to tools/list, 1000 flows, 50 ms | 750 ms | 500 ms | 1.50x | <= 1.5x | pass |" in page
     assert "**FAIL**" in page and "`make bench`" in page and "CPU:" in page
+
+
+def test_report_shows_the_idle_org_api_calls_per_day_next_to_a_re_describe() -> None:
+    from bench.idle import IdleCost
+
+    results = Results(counts=(10,), latencies=(0,), repeats=1)
+    results.idle = IdleCost(100, 25, 10, 5, 2.0, 107)
+    text = render(results, "make bench")
+    assert "| salesforce-flow-mcp | 2 | 576 | 3.8% |" in text
+    assert "| naive re-describe | 107 | 30,816 | 205% |" in text
+    (idle_goal,) = [g for g in goals(results) if "unchanged org" in g.name]
+    assert idle_goal.passed
+    results.idle = IdleCost(100, 25, 10, 5, 3.0, 107)
+    assert not next(g for g in goals(results) if "unchanged org" in g.name).passed

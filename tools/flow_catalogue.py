@@ -48,6 +48,7 @@ class FlowCatalogue:
         self._refresh = refresh_tool(self.refresh)
         self._tools: dict[str, RegisteredTool] = {REFRESH_TOOL: self._refresh}
         self._flow_names: tuple[str, ...] = ()
+        self._selected_count = 0
         self._ready = anyio.Event()
         self._refresh_lock = anyio.Lock()
 
@@ -75,13 +76,18 @@ class FlowCatalogue:
         async with self._refresh_lock:
             before = self._snapshot()
             try:
-                entries = self.selected(await self.loader.load())
+                loaded = await self.loader.load()
             finally:
                 self._ready.set()  # even a failed first load must not keep tools/list waiting
-            selected = len(entries)
-            self._install(entries)
-            del entries  # the describes are not held while clients are told and fetch the new tool list
-            changed = self._snapshot() != before
+            if loaded is None:  # nothing changed in the org: the tools stand as they are
+                selected, changed = self._selected_count, False
+            else:
+                entries = self.selected(loaded)
+                del loaded
+                selected = self._selected_count = len(entries)
+                self._install(entries)
+                del entries  # the describes are not held while clients are told and fetch the new tool list
+                changed = self._snapshot() != before
         if changed:
             await self.notify()
         stats = self.loader.last_stats

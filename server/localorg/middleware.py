@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 _VERSIONED = re.compile(r"^/services/data/v([^/]+)(?:/|$)")
 _VERSIONS = frozenset(SUPPORTED_VERSIONS)
 HOOK_PREFIX = "/__org/"
-SUBREQUEST = "org.subrequest"  # scope key: a composite subrequest, counted and checked once with its batch
+SUBREQUEST = "org.subrequest"  # scope key: a composite subrequest, checked once with its batch (counted alone)
 
 
 class OrgMiddleware:
@@ -38,7 +38,9 @@ class OrgMiddleware:
         is_hook = path.startswith(HOOK_PREFIX)
         is_api = path == "/services/data" or path.startswith("/services/data/")
         top_level = not scope.get(SUBREQUEST)
-        if is_api and top_level:
+        if is_api:
+            # Every composite subrequest counts against the API limits (REST API guide, Composite Batch); whether
+            # the batch request counts as well is not documented: counted, so usage figures are an upper bound.
             runtime.api_usage += 1
         started = False
 

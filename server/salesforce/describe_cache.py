@@ -16,7 +16,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: version keys are active|latest|modified (docs/salesforce-behaviour.md)
 
 
 def default_cache_dir() -> Path:

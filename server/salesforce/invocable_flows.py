@@ -22,15 +22,49 @@ from .routes import FLOW_ACTION_PATH, FLOW_ACTIONS_PATH, fill_path
 logger = logging.getLogger(__name__)
 
 COMPOSITE_BATCH_LIMIT = 25
-VERSION_QUERY = "SELECT ApiName, ActiveVersionId, LastModifiedDate FROM FlowDefinitionView WHERE IsActive = true"
+# Every flow with an active version. IsActive would miss the many flows whose latest version is a newer draft: it
+# means "the latest version is the active one" (docs/salesforce-behaviour.md, "Which flows have an active version").
+VERSION_QUERY = (
+    "SELECT ApiName, NamespacePrefix, ActiveVersionId, LatestVersionId, LastModifiedDate "
+    "FROM FlowDefinitionView WHERE ActiveVersionId != null"
+)
+
+
+def qualified_name(namespace: str | None, api_name: str) -> str:
+    """`ns__Name`, the name the flow's action has; FlowDefinitionView keeps the namespace in its own field (an
+    ApiName that already carries it is taken as it is, so both readings of the view give the same name)."""
+    if namespace and not api_name.startswith(f"{namespace}__"):
+        return f"{namespace}__{api_name}"
+    return api_name
+
+
+@dataclass(frozen=True)
+class FlowVersions:
+    """What FlowDefinitionView says about one flow: its active version (what a flow user runs), its latest version
+    (what a flow admin runs) and when the definition last changed."""
+
+    active_id: str | None
+    latest_id: str | None
+    modified: str
+
+    @property
+    def key(self) -> str:
+        """Changes whenever the describe of either version could: a new active version, a new latest, an edit."""
+        return f"{self.active_id or ''}|{self.latest_id or ''}|{self.modified}"
+
+    @property
+    def newer_than_active(self) -> bool:
+        """The latest version is not the active one (a newer draft, or a version that is not activated)."""
+        return bool(self.active_id and self.latest_id and self.active_id != self.latest_id)
 
 
 @dataclass(frozen=True)
 class FlowEntry:
-    api_name: str
+    api_name: str  # the action's name, namespace included (ns__Name)
     label: str
-    version: str  # active version Id + last change; "" when the org did not say
+    version: str  # FlowVersions.key; "" when the org did not say (then the describe is never cached)
     describe: dict[str, Any]
+    versions: FlowVersions | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +97,7 @@ class InvocableFlowFetcher:
         self.concurrency = concurrency
         self.last_stats = LoadStats(0, 0, 0, 0)
         self._early: _EarlyLoad | None = None
+        self._signature: tuple[tuple[str, str, str], ...] | None = None  # of the last complete load
 
     def start_early(self, group: TaskGroup) -> None:
         """Start the first load now, in `group`; the next load() takes its result (or raises its error).
@@ -73,47 +108,55 @@ class InvocableFlowFetcher:
         self._early = early
         group.start_soon(early.run, self._fetch)
 
-    async def load(self) -> list[FlowEntry]:
+    async def load(self) -> list[FlowEntry] | None:
+        """The org's invocable flows with their describes; None when nothing changed since the last load (same
+        flows, same labels, same versions): the tools made from that load still stand, and no describe was sent."""
         early, self._early = self._early, None
         if early is not None:
             return await early.outcome()
         return await self._fetch()
 
-    async def _fetch(self) -> list[FlowEntry]:
+    async def _fetch(self) -> list[FlowEntry] | None:
         requests = 2
         listing, versions = await self._list_and_versions()
         actions = [a for a in (listing or {}).get("actions") or [] if isinstance(a, dict) and a.get("name")]
+        labelled = [(str(a["name"]), str(a.get("label") or a["name"])) for a in actions]
+        signature = tuple((name, label, _key(versions.get(name))) for name, label in labelled)
+        if signature == self._signature:
+            self.last_stats = LoadStats(len(actions), 0, 0, requests)
+            return None
         entries: dict[str, FlowEntry] = {}
         missing: list[str] = []
-        for action in actions:
-            name = str(action["name"])
-            version = versions.get(name, "")
-            cached = self.cache.get(name, version) if self.cache else None
+        for name, label in labelled:
+            status = versions.get(name)
+            cached = self.cache.get(name, _key(status)) if self.cache else None
             if cached is not None:
-                entries[name] = FlowEntry(name, str(action.get("label") or name), version, cached)
+                entries[name] = FlowEntry(name, label, _key(status), cached, status)
             else:
                 missing.append(name)
         fetched, batches = await self._describe_all(missing)
         requests += batches
-        for action in actions:
-            name = str(action["name"])
+        for name, label in labelled:
             if name in fetched:
-                entries[name] = FlowEntry(name, str(action.get("label") or name), versions.get(name, ""), fetched[name])
+                status = versions.get(name)
+                entries[name] = FlowEntry(name, label, _key(status), fetched[name], status)
         if self.cache is not None and (fetched or len(entries) != len(actions) or missing):
             self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()})
         if self.cache is not None:
             self.cache.release()
         failed = len(missing) - len(fetched)
         self.last_stats = LoadStats(len(actions), len(fetched), failed, requests)
-        ordered = [entries[str(a["name"])] for a in actions if str(a["name"]) in entries]
-        return ordered
+        # Only a complete load with a version for every flow can stand for the next unchanged one.
+        complete = not failed and all(version for _, _, version in signature)
+        self._signature = signature if complete else None
+        return [entries[name] for name, _ in labelled if name in entries]
 
-    async def _list_and_versions(self) -> tuple[Any, dict[str, str]]:
+    async def _list_and_versions(self) -> tuple[Any, dict[str, FlowVersions]]:
         """The flow list and the version query side by side: one round trip to the org instead of two.
 
         Errors come out as they would one after the other (the list's first), never wrapped in an exception group.
         """
-        versions: dict[str, str] = {}
+        versions: dict[str, FlowVersions] = {}
         failures: list[BaseException] = []
 
         async def fetch_versions() -> None:
@@ -135,17 +178,19 @@ class InvocableFlowFetcher:
             raise failures[0]
         return listing, versions
 
-    async def _versions(self) -> dict[str, str]:
-        """ApiName -> a key that changes whenever the flow gets a new active version or is edited."""
+    async def _versions(self) -> dict[str, FlowVersions]:
+        """Action name (ns__Name) -> the flow's versions, for every flow with an active version."""
         try:
             result = await self.client.query(VERSION_QUERY)
         except SalesforceError as exc:
             logger.info("no flow versions from FlowDefinitionView (%s): the describe cache is bypassed", exc)
             return {}
         return {
-            str(r["ApiName"]): f"{r.get('ActiveVersionId') or ''}@{r.get('LastModifiedDate') or ''}"
+            qualified_name(r.get("NamespacePrefix"), str(r["ApiName"])): FlowVersions(
+                r.get("ActiveVersionId"), r.get("LatestVersionId"), str(r.get("LastModifiedDate") or "")
+            )
             for r in result.get("records") or []
-            if r.get("ApiName")
+            if isinstance(r, dict) and r.get("ApiName")
         }
 
     async def _describe_all(self, names: list[str]) -> tuple[dict[str, dict[str, Any]], int]:
@@ -196,10 +241,10 @@ class InvocableFlowFetcher:
 class _EarlyLoad:
     def __init__(self) -> None:
         self._done = anyio.Event()
-        self._entries: list[FlowEntry] = []
+        self._entries: list[FlowEntry] | None = []
         self._error: Exception | None = None
 
-    async def run(self, fetch: Callable[[], Awaitable[list[FlowEntry]]]) -> None:
+    async def run(self, fetch: Callable[[], Awaitable[list[FlowEntry] | None]]) -> None:
         try:
             self._entries = await fetch()
         except Exception as exc:  # handed to whoever asks for the result, as the load would have raised it
@@ -207,11 +252,15 @@ class _EarlyLoad:
         finally:
             self._done.set()
 
-    async def outcome(self) -> list[FlowEntry]:
+    async def outcome(self) -> list[FlowEntry] | None:
         await self._done.wait()
         if self._error is not None:
             raise self._error
         return self._entries
+
+
+def _key(versions: FlowVersions | None) -> str:
+    return versions.key if versions is not None else ""
 
 
 def _describe_path(api_name: str) -> str:

@@ -80,4 +80,4 @@ async def test_doctor_flags_unsafe_urls_loose_permissions_and_a_wrong_api_versio
     assert code == 1
     assert "SALESFORCE_LOGIN_URL must use https" in output
     assert "is readable by other users. Fix: chmod 600" in output
-    assert "API version 12.0 is not offered" in output and "SALESFORCE_API_VERSION=62.0" in output
+    assert "API version 12.0 is not offered" in output and "SALESFORCE_API_VERSION=68.0" in output

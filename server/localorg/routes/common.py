@@ -17,7 +17,8 @@ from ..store.sessions import SessionInfo
 from ..store.state import OrgState
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
-SUPPORTED_VERSIONS = tuple(f"{n}.0" for n in range(50, 63))
+# What a real org of Winter '27 serves: v31.0 up to v68.0 (v21-v30 are retired; docs/salesforce-behaviour.md).
+SUPPORTED_VERSIONS = tuple(f"{n}.0" for n in range(31, 69))
 
 
 def release_name(version: str) -> str:
