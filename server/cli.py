@@ -36,6 +36,10 @@ def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
     parser.add_argument("--max-flow-tools", type=int, help="above this many flows, search_flows replaces flow tools")
     parser.add_argument("--refresh-interval", type=float, help="seconds between flow catalogue refreshes (0: never)")
     parser.add_argument("--cache-dir", help="describe cache folder ('' disables it)")
+    parser.add_argument(
+        "--call-timeout", type=float, help="seconds one tool call may take, retries included (default 45; 0: none)"
+    )
+    parser.add_argument("--max-in-flight", type=int, help="requests in flight to the org at once (default 10)")
     parser.add_argument("--no-flow-tools", action="store_true", help="no per-flow tools, only the ten operations")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
 
@@ -55,6 +59,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_flow_tools=getattr(args, "max_flow_tools", None),
         refresh_interval=getattr(args, "refresh_interval", None),
         cache_dir=getattr(args, "cache_dir", None),
+        call_timeout=getattr(args, "call_timeout", None),
+        max_in_flight=getattr(args, "max_in_flight", None),
         flow_tools=False if getattr(args, "no_flow_tools", False) else None,
         demo_actions=str(args.actions) if getattr(args, "actions", None) else None,
     )

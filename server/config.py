@@ -43,6 +43,8 @@ class Settings:
     cache_dir: str | None = None  # describe cache folder ("" = no cache; None = the user's cache folder)
     demo_actions: str | None = None  # --demo: JSON file of canned outputs for actions the embedded org cannot run
     catalogue_wait: float = defaults.CATALOGUE_WAIT
+    call_timeout: float = defaults.CALL_TIMEOUT  # seconds one tool call may take, retries included; 0 = none
+    max_in_flight: int = defaults.MAX_IN_FLIGHT  # requests in flight to the org at once
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +73,8 @@ class Settings:
             cache_dir=env.get("SALESFORCE_FLOW_MCP_CACHE"),
             catalogue_wait=float(env.get("SALESFORCE_CATALOGUE_WAIT") or defaults.CATALOGUE_WAIT),
             demo_actions=env.get("SALESFORCE_DEMO_ACTIONS") or None,
+            call_timeout=float(env.get("SALESFORCE_CALL_TIMEOUT") or defaults.CALL_TIMEOUT),
+            max_in_flight=int(env.get("SALESFORCE_MAX_IN_FLIGHT") or defaults.MAX_IN_FLIGHT),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -11,7 +11,7 @@ import httpx2
 
 from .auth.credentials import StaticCredentials, credentials_from_settings
 from .config import Settings
-from .salesforce.client import SalesforceClient
+from .salesforce.client import RequestSlots, SalesforceClient
 
 # The in-process demo org is reached through an ASGI transport: this host name never touches the network.
 DEMO_INSTANCE_URL = "http://127.0.0.1:0"
@@ -22,7 +22,7 @@ def burst_client_factory(client: SalesforceClient, *, demo: bool = False) -> Cal
     after its burst; None for the in-process demo org, whose transport has no connections to keep."""
     if demo:
         return None
-    return partial(SalesforceClient, client.credentials, api_version=client.api_version)
+    return partial(SalesforceClient, client.credentials, api_version=client.api_version, slots=client.slots)
 
 
 class NotConfiguredError(RuntimeError):
@@ -45,7 +45,12 @@ async def salesforce_client(
                 raise NotConfiguredError(f"cannot load the action stubs: {exc}") from exc
         transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
         demo_credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
-        client = SalesforceClient(demo_credentials, api_version=settings.api_version, transport=transport)
+        client = SalesforceClient(
+            demo_credentials,
+            api_version=settings.api_version,
+            transport=transport,
+            slots=RequestSlots(settings.max_in_flight),
+        )
         try:
             yield client
         finally:
@@ -56,7 +61,7 @@ async def salesforce_client(
         credentials = credentials_from_settings(settings)
     except Exception as exc:
         raise NotConfiguredError(str(exc)) from exc
-    client = SalesforceClient(credentials, api_version=settings.api_version)
+    client = SalesforceClient(credentials, api_version=settings.api_version, slots=RequestSlots(settings.max_in_flight))
     try:
         yield client
     finally:

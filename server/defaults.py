@@ -5,9 +5,11 @@ from __future__ import annotations
 
 __all__ = [
     "API_VERSION",
+    "CALL_TIMEOUT",
     "CATALOGUE_WAIT",
     "CONNECT_TIMEOUT",
     "MAX_FLOW_TOOLS",
+    "MAX_IN_FLIGHT",
     "MAX_QUERY_RECORDS",
     "REFRESH_INTERVAL",
     "REQUEST_TIMEOUT",
@@ -22,3 +24,5 @@ MAX_QUERY_RECORDS = 10_000  # records a paged SOQL query collects before it stop
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection to the org or its token endpoint
 REQUEST_TIMEOUT = 60.0  # seconds a REST request may take (a flow run is one request)
 TOKEN_TIMEOUT = 30.0  # seconds a token request may take
+CALL_TIMEOUT = 45.0  # seconds one tool call may take, retries included (clients give up at about 60 s)
+MAX_IN_FLIGHT = 10  # requests in flight to the org at once (Salesforce: 25 long-running per production org)

@@ -103,7 +103,9 @@ def assemble(
         )
         flows = FlowCatalogue(client, loader, options, notifier.tools_changed)
     hooks = flows.hooks() if flows is not None else CatalogueHooks()
-    catalogue = Catalogue(client, settings.dialect, read_only=settings.read_only, hooks=hooks)
+    catalogue = Catalogue(
+        client, settings.dialect, read_only=settings.read_only, hooks=hooks, call_timeout=settings.call_timeout
+    )
     return Running(build_server(catalogue, flows, notifier), catalogue, flows)
 
 

@@ -12,18 +12,23 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import mcp_types as types
 
+from salesforce_flow_mcp import defaults
 from salesforce_flow_mcp.aliases import Args, Dialect
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
+from salesforce_flow_mcp.salesforce.deadline import call_deadline
 from salesforce_flow_mcp.salesforce.errors import (
     AuthenticationFailed,
+    CallDeadlineExceeded,
     SalesforceAPIError,
     SalesforceError,
     SalesforceUnreachable,
     UnexpectedResponse,
 )
 from salesforce_flow_mcp.salesforce.flow_status import flow_status
+from salesforce_flow_mcp.salesforce.quoting import excerpt, quoted
 from salesforce_flow_mcp.salesforce.routes import handler_for
 
 from .operations import OPERATION_TOOLS, OperationTool
@@ -145,6 +150,7 @@ class Catalogue:
     dialect: Dialect = "salesforce"
     read_only: bool = False
     hooks: CatalogueHooks = field(default_factory=CatalogueHooks)
+    call_timeout: float = defaults.CALL_TIMEOUT  # one deadline per call, retries included (salesforce/deadline.py)
 
     def __post_init__(self) -> None:
         operations = (_operation_tool(spec, self.client, self.dialect) for spec in OPERATION_TOOLS)
@@ -168,11 +174,27 @@ class Catalogue:
         return found if found is not None and self._shown(found) else None
 
     async def call(self, name: str, arguments: Args | None) -> types.CallToolResult:
+        started = anyio.current_time()
+        try:
+            async with call_deadline(self.call_timeout):
+                result, changed_flows = await self._call(name, arguments)
+        except CallDeadlineExceeded as exc:
+            return error_result(explain(name, exc))
+        if changed_flows:
+            # The change is made; what it changes in the catalogue is read within what is left of the deadline
+            # (else at the next refresh), so the answer is never late for it.
+            left = self.call_timeout - (anyio.current_time() - started) if self.call_timeout else None
+            with anyio.move_on_after(left):
+                await self.hooks.on_flows_changed()
+        return result
+
+    async def _call(self, name: str, arguments: Args | None) -> tuple[types.CallToolResult, bool]:
+        """The call's result, and whether it changed the org's flows."""
         registered = self.get(name)
         if registered is None and await self.hooks.on_unknown_tool(name):
             registered = self.get(name)
         if registered is None:
-            return error_result(await self._unknown_tool(name))
+            return error_result(await self._unknown_tool(name)), False
         args = dict(arguments or {})
         if registered.prepare is not None:
             args = registered.prepare(args)
@@ -180,29 +202,27 @@ class Catalogue:
             validate_arguments(name, registered.validator, args)
             outcome = await registered.run(args)
         except ArgumentError as exc:
-            return error_result(str(exc))
+            return error_result(str(exc)), False
         except SalesforceError as exc:
             not_found = isinstance(exc, SalesforceAPIError) and exc.error_code == "NOT_FOUND"
             flow = registered.flow_name(args) if registered.flow_name and not_found else None
-            return error_result(explain(name, exc) + (await self._flow_not_found(flow) if flow else ""))
+            return error_result(explain(name, exc) + (await self._flow_not_found(flow) if flow else "")), False
         except Exception as exc:  # the server keeps serving whatever a tool hits
             logger.exception("tool %s failed", name)
-            return error_result(
-                f"{name} failed unexpectedly ({type(exc).__name__}: {exc}); the server is still running"
-            )
+            detail = excerpt(f"{type(exc).__name__}: {exc}")
+            return error_result(f"{name} failed unexpectedly ({detail}); the server is still running"), False
         if outcome.is_error:
-            return error_result(outcome.message or "the call failed", outcome.structured)
-        if registered.changes_flows:
-            await self.hooks.on_flows_changed()
-        return types.CallToolResult(
+            return error_result(outcome.message or "the call failed", outcome.structured), False
+        result = types.CallToolResult(
             content=[types.TextContent(type="text", text=_to_json(outcome.structured))],
             structured_content=outcome.structured,
         )
+        return result, registered.changes_flows
 
     async def _unknown_tool(self, name: str) -> str:
         if self.read_only and name in {s.name for s in OPERATION_TOOLS}:
-            return f"Unknown tool {name!r} (hidden by --read-only). Call tools/list to see the available tools."
-        message = f"Unknown tool {name!r}." + did_you_mean(name, self.names())
+            return f"Unknown tool {quoted(name)} (hidden by --read-only). Call tools/list to see the available tools."
+        message = f"Unknown tool {quoted(name)}." + did_you_mean(name, self.names())
         if name.startswith(FLOW_TOOL_PREFIX) and await flow_status(self.client, name[len(FLOW_TOOL_PREFIX) :]) == (
             "inactive"
         ):

@@ -13,6 +13,7 @@ import anyio
 import httpx2
 
 from .. import defaults
+from .deadline import current_budget
 from .errors import (
     AuthenticationFailed,
     SalesforceError,
@@ -66,6 +67,33 @@ class Reply:
         return UnexpectedResponse(self.status, "the answer was not in the shape the API documents")
 
 
+class RequestSlots:
+    """At most `limit` requests in flight to the org at once, shared by every client of one org.
+
+    Salesforce limits the requests of 20 s or longer an org runs at once: 25 in production orgs and sandboxes, 5 in
+    Developer Edition and trial orgs; beyond that it answers REQUEST_LIMIT_EXCEEDED to every integration of the org,
+    not only to us (Salesforce Developer Limits and Allocations Quick Reference, API Request Limits and Allocations:
+    https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html).
+    When the org is slow every request becomes long-running, so the bound holds for all of them.
+    """
+
+    def __init__(self, limit: int = defaults.MAX_IN_FLIGHT) -> None:
+        if limit < 1:
+            raise ValueError("at least one request must be allowed in flight")
+        self.limit = limit
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the event loop, on first use
+
+    @property
+    def limiter(self) -> anyio.CapacityLimiter:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.limit)
+        return self._limiter
+
+    @property
+    def in_flight(self) -> int:
+        return 0 if self._limiter is None else self._limiter.borrowed_tokens
+
+
 class SalesforceClient:
     def __init__(
         self,
@@ -76,8 +104,10 @@ class SalesforceClient:
         timeout: httpx2.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         max_query_records: int = defaults.MAX_QUERY_RECORDS,
+        slots: RequestSlots | None = None,
     ) -> None:
         self.credentials = credentials
+        self.slots = slots or RequestSlots()
         self.api_version = api_version.removeprefix("v")
         self.retry = retry or RetryPolicy()
         self.max_query_records = max_query_records
@@ -134,8 +164,10 @@ class SalesforceClient:
             self.last_limit_info = LimitInfo.parse(response.headers.get("Sforce-Limit-Info")) or self.last_limit_info
             status = response.status_code
             if status == 401 and not refreshed and _is_invalid_session(response.content):
-                # Salesforce sends no expiry: a rejected session is the signal to refresh, once, then retry.
-                token = await self._credential(self.credentials.refresh(token))
+                # Salesforce sends no expiry: a rejected session is the signal to refresh, once, then retry. The
+                # refresh is never cut off by a call's deadline: a rotated refresh token would be lost with it.
+                with anyio.CancelScope(shield=True):
+                    token = await self._credential(self.credentials.refresh(token))
                 refreshed = True
                 continue
             if status == 503 and method in IDEMPOTENT_METHODS and attempt < self.retry.retries:
@@ -165,8 +197,18 @@ class SalesforceClient:
         if json_body is not None:
             headers["Content-Type"] = "application/json"
             content = json.dumps(json_body).encode()
-        logger.debug("%s %s", method, url.split("?", 1)[0])
-        return await self._http.request(method, url, params=params, content=content, headers=headers)
+        budget = current_budget()
+        changes = budget is not None and method not in IDEMPOTENT_METHODS
+        async with self.slots.limiter:
+            logger.debug("%s %s", method, url.split("?", 1)[0])
+            if changes and budget is not None:
+                budget.note_write(method, url.removeprefix(self.credentials.instance_url))
+            try:
+                return await self._http.request(method, url, params=params, content=content, headers=headers)
+            except (httpx2.ConnectError, httpx2.ConnectTimeout):
+                if changes and budget is not None:
+                    budget.writes_sent.pop()  # it never left
+                raise
 
     async def _backoff(self, attempt: int, method: str, url: str, exc: Exception | None) -> None:
         delay = self.retry.backoff[attempt]

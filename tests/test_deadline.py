@@ -1,0 +1,124 @@
+"""One deadline per tool call, retries included, and a bound on the requests in flight to the org.
+
+MCP clients give up on a request after 60 s (the TypeScript SDK's DEFAULT_REQUEST_TIMEOUT_MSEC = 60000 in
+src/shared/protocol.ts, which hosts inherit), so every call answers before that, by default after at most 45 s.
+Salesforce runs at most 25 requests of 20 s or longer per production org at once (5 in Developer Edition) and refuses
+more with REQUEST_LIMIT_EXCEEDED (Salesforce Developer Limits and Allocations Quick Reference, API Request Limits and
+Allocations: https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from salesforce_flow_mcp.config import Settings
+from salesforce_flow_mcp.salesforce.client import RequestSlots, RetryPolicy
+from tests.robust_support import rig, text_of
+
+pytestmark = pytest.mark.anyio
+
+STALL = {"ms": 30_000}  # the org takes 30 s over every request: far beyond the deadlines below
+
+
+async def test_a_stalled_read_answers_at_the_deadline_and_says_nothing_changed() -> None:
+    async with rig(call_timeout=0.5) as r:
+        await r.hook("/__org/latency", STALL)
+        result = await r.mcp.call_tool("list_invocable_flows", {})
+        text = text_of(result)
+        assert result.is_error and "TIMEOUT" in text and "did not answer within 0.5 s" in text
+        assert "nothing was changed" in text and "may have run" not in text
+
+
+async def test_a_stalled_flow_run_may_have_run_is_sent_once_and_never_says_retry() -> None:
+    async with rig(call_timeout=0.5) as r:
+        await r.hook("/__org/latency", STALL)
+        before = await r.usage()
+        arguments = {"flowApiName": "Create_Contact", "inputs": [{"lastName": "Slow"}]}
+        result = await r.mcp.call_tool("invoke_flow", arguments)
+        text = text_of(result)
+        assert result.is_error and "TIMEOUT" in text
+        assert "the flow may have run" in text and "FlowInterview" in text and "POST /services/data" in text
+        assert "retry" not in text.lower() and "try again" not in text.lower()
+        assert await r.usage() == before + 1, "the POST went out once"
+
+
+async def test_the_deadline_covers_retries() -> None:
+    slow_retries = RetryPolicy(backoff=(30.0, 30.0))  # a retry after 30 s would answer far too late
+    async with rig(call_timeout=0.5, retry=slow_retries) as r:
+        body = {"status": 503, "count": 10, "body": "Server busy", "contentType": "text/plain"}
+        await r.hook("/__org/fail", body)
+        before = await r.usage()
+        result = await r.mcp.call_tool("list_invocable_flows", {})
+        assert result.is_error and "did not answer within 0.5 s" in text_of(result)
+        assert await r.usage() == before + 1, "the retry was cut by the deadline"
+
+
+def stall_patches(app: ASGIApp) -> ASGIApp:
+    """A slow org for PATCH only: the reads of update_flow answer, its write does not."""
+
+    async def front(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "PATCH":
+            await anyio.sleep(30)
+        await app(scope, receive, send)
+
+    return front
+
+
+async def test_an_update_that_timed_out_says_to_read_the_flow_before_sending_it_again() -> None:
+    async with rig(front=stall_patches, call_timeout=0.5) as r:
+        flows = await r.mcp.call_tool("list_flows", {})
+        flow_id = flows.structured_content["records"][0]["Id"]
+        result = await r.mcp.call_tool("update_flow", {"flowId": flow_id, "Description": "slow"})
+        text = text_of(result)
+        assert result.is_error and "TIMEOUT" in text and "PATCH /services/data" in text
+        assert "The change may have been made: read the flow with get_flow" in text
+
+
+class InFlightCounter:
+    """An ASGI layer in front of the org that records how many requests it holds at once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.now = 0
+        self.most = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.now -= 1
+
+
+async def test_requests_in_flight_to_the_org_are_bounded() -> None:
+    counters: list[InFlightCounter] = []
+
+    def front(app: ASGIApp) -> ASGIApp:
+        counters.append(InFlightCounter(app))
+        return counters[-1]
+
+    async with rig(front=front, slots=RequestSlots(3)) as r:
+        await r.hook("/__org/latency", {"ms": 50})
+        results: list[Any] = []
+
+        async def one() -> None:
+            results.append(await r.mcp.call_tool("list_invocable_flows", {}))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(12):
+                group.start_soon(one)
+    assert len(results) == 12 and not any(res.is_error for res in results)
+    assert counters[0].most == 3, "three at once, never more"
+
+
+def test_deadline_and_bound_are_configurable() -> None:
+    settings = Settings.from_env({"SALESFORCE_CALL_TIMEOUT": "20", "SALESFORCE_MAX_IN_FLIGHT": "4"})
+    assert (settings.call_timeout, settings.max_in_flight) == (20.0, 4)
+    assert (Settings().call_timeout, Settings().max_in_flight) == (45.0, 10)
+    with pytest.raises(ValueError):
+        RequestSlots(0)
