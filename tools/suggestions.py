@@ -6,11 +6,14 @@ import difflib
 from collections.abc import Iterable
 
 MAX_SUGGESTIONS = 3
+MAX_NAME = 255  # a flow API name's limit
 CUTOFF = 0.6  # difflib's default: "Route_Support_Cases" finds "Route_Support_Case", "xyz" finds nothing
 
 
 def closest(name: str, known: Iterable[str]) -> list[str]:
     """Up to three known names close to `name`, best first; case is ignored in the comparison."""
+    if len(name) > MAX_NAME:  # no known name is that long, and difflib's work grows with it
+        return []
     by_folded: dict[str, str] = {}
     for candidate in known:
         by_folded.setdefault(candidate.casefold(), candidate)
