@@ -1,16 +1,24 @@
-"""MCP wiring: the low-level mcp Server over the tool catalogue, with tool-list change notifications."""
+"""MCP wiring: the low-level mcp Server over the tool catalogue, with the protocol features of server/mcp_features."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
-import mcp_types as types
 from mcp.server import Server
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.models import InitializationOptions
+from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
 
 from . import __version__
+from .mcp_features.confirmation import ConfirmPolicy
+from .mcp_features.long_calls import LongCalls
+from .mcp_features.org_kind import OrgKindProbe
+from .mcp_features.progress import ProgressHub
+from .mcp_features.tool_calls import ToolCalls
 from .notify import ToolListNotifier
 from .tools.catalogue import Catalogue
 from .tools.flow_catalogue import FlowCatalogue
@@ -23,6 +31,14 @@ INSTRUCTIONS = (
     "inputs with get_invocable_flow_metadata, run it with invoke_flow (or its own flow_<ApiName> tool), and start "
     "flows with create_flow_interview. Tools that change the org are marked destructive."
 )
+
+
+@dataclass(frozen=True)
+class ProtocolOptions:
+    policy: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+    long_call_bound: float = 50.0
+    invoke_batch_size: int = 10
+    demo: bool = False  # the embedded org: never production
 
 
 class FlowServer(Server[Any]):
@@ -39,28 +55,45 @@ class FlowServer(Server[Any]):
 
 
 def build_server(
-    catalogue: Catalogue, flows: FlowCatalogue | None = None, notifier: ToolListNotifier | None = None
+    catalogue: Catalogue,
+    flows: FlowCatalogue | None = None,
+    notifier: ToolListNotifier | None = None,
+    options: ProtocolOptions | None = None,
 ) -> FlowServer:
     notifier = notifier or ToolListNotifier()
+    options = options or ProtocolOptions()
+    long_calls = LongCalls(options.long_call_bound)
+    loader_progress = ProgressHub()
+    if flows is not None:
+        flows.loader.progress = loader_progress.publish
+    calls = ToolCalls(
+        catalogue,
+        flows,
+        options.policy,
+        OrgKindProbe(catalogue.client, demo=options.demo),
+        long_calls,
+        loader_progress,
+        options.invoke_batch_size,
+    )
 
-    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        if flows is not None:
-            await flows.wait_ready()  # bounded: a slow org still gets an answer
-        return types.ListToolsResult(tools=catalogue.tools())
-
-    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        return await catalogue.call(params.name, params.arguments)
+    @asynccontextmanager
+    async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
+        async with long_calls.running():
+            yield {}
 
     server = FlowServer(
         SERVER_NAME,
         version=__version__,
         title="Salesforce Flows",
         instructions=INSTRUCTIONS,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
+        lifespan=lifespan,
+        on_list_tools=calls.list_tools,
+        on_call_tool=calls.call_tool,
         on_subscriptions_listen=notifier.listen_handler,
     )
     server.middleware.append(notifier.middleware)
+    # 2026-07-28 confirmations carry our requestState through the client: sealed, and bound to the same call.
+    server.middleware.append(RequestStateBoundary(RequestStateSecurity.ephemeral(), default_audience=SERVER_NAME))
     return server
 
 

@@ -41,6 +41,15 @@ def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
     )
     parser.add_argument("--max-in-flight", type=int, help="requests in flight to the org at once (default 10)")
     parser.add_argument("--no-flow-tools", action="store_true", help="no per-flow tools, only the ten operations")
+    parser.add_argument(
+        "--confirm", choices=["never", "writes", "always"], help="ask the user before these calls (default writes)"
+    )
+    parser.add_argument(
+        "--confirm-production", action="store_true", default=None, help="ask before every call on a production org"
+    )
+    parser.add_argument(
+        "--long-call-seconds", type=float, help="a call still running after this answers 'still running' (default 50)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
 
 
@@ -63,6 +72,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_in_flight=getattr(args, "max_in_flight", None),
         flow_tools=False if getattr(args, "no_flow_tools", False) else None,
         demo_actions=str(args.actions) if getattr(args, "actions", None) else None,
+        confirm=getattr(args, "confirm", None),
+        confirm_production=getattr(args, "confirm_production", None),
+        long_call_bound=getattr(args, "long_call_seconds", None),
     )
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal, get_args
 
 from . import defaults
 from .aliases import DIALECTS, Dialect
+
+ConfirmMode = Literal["never", "writes", "always"]
+CONFIRM_MODES: tuple[ConfirmMode, ...] = get_args(ConfirmMode)
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 
@@ -45,6 +48,10 @@ class Settings:
     catalogue_wait: float = defaults.CATALOGUE_WAIT
     call_timeout: float = defaults.CALL_TIMEOUT  # seconds one tool call may take, retries included; 0 = none
     max_in_flight: int = defaults.MAX_IN_FLIGHT  # requests in flight to the org at once
+    confirm: ConfirmMode = "writes"  # which tool calls ask the user first (through elicitation, when the client can)
+    confirm_production: bool = False  # also ask before every call on a production org (not a sandbox)
+    long_call_bound: float = 50.0  # seconds: a call still running then answers "still running on the org"
+    invoke_batch_size: int = 10  # invoke_flow records per request when the caller asked for progress
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +59,9 @@ class Settings:
         dialect = env.get("SALESFORCE_API_DIALECT", "salesforce").strip().lower() or "salesforce"
         if dialect not in DIALECTS:
             raise ValueError(f"SALESFORCE_API_DIALECT must be 'salesforce' or 'seed', not {dialect!r}")
+        confirm = (env.get("SALESFORCE_CONFIRM") or "writes").strip().lower()
+        if confirm not in CONFIRM_MODES:
+            raise ValueError(f"SALESFORCE_CONFIRM must be one of {', '.join(CONFIRM_MODES)}, not {confirm!r}")
         return cls(
             instance_url=env.get("SALESFORCE_INSTANCE_URL") or None,
             access_token=env.get("SALESFORCE_ACCESS_TOKEN") or None,
@@ -75,6 +85,10 @@ class Settings:
             demo_actions=env.get("SALESFORCE_DEMO_ACTIONS") or None,
             call_timeout=float(env.get("SALESFORCE_CALL_TIMEOUT") or defaults.CALL_TIMEOUT),
             max_in_flight=int(env.get("SALESFORCE_MAX_IN_FLIGHT") or defaults.MAX_IN_FLIGHT),
+            confirm=confirm,  # type: ignore[arg-type]
+            confirm_production=_flag(env.get("SALESFORCE_CONFIRM_PRODUCTION")),
+            long_call_bound=float(env.get("SALESFORCE_LONG_CALL_SECONDS") or 50),
+            invoke_batch_size=int(env.get("SALESFORCE_INVOKE_BATCH_SIZE") or 10),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -39,6 +39,7 @@ MCP_SIDE = (
     "salesforce_flow_mcp.app",
     "salesforce_flow_mcp.notify",
     "salesforce_flow_mcp.tools.flow_catalogue",
+    "salesforce_flow_mcp.mcp_features.tool_calls",
     "mcp.server.stdio",
 )
 
@@ -84,7 +85,8 @@ def assemble(
 
     `loader` is one from flow_loader(), possibly loading already; by default a new one is made.
     """
-    from .app import build_server
+    from .app import ProtocolOptions, build_server
+    from .mcp_features.confirmation import ConfirmPolicy
     from .notify import ToolListNotifier
     from .tools.catalogue import Catalogue, CatalogueHooks
     from .tools.flow_catalogue import FlowCatalogue, FlowToolOptions
@@ -106,7 +108,13 @@ def assemble(
     catalogue = Catalogue(
         client, settings.dialect, read_only=settings.read_only, hooks=hooks, call_timeout=settings.call_timeout
     )
-    return Running(build_server(catalogue, flows, notifier), catalogue, flows)
+    protocol = ProtocolOptions(
+        policy=ConfirmPolicy(settings.confirm, settings.confirm_production),
+        long_call_bound=settings.long_call_bound,
+        invoke_batch_size=settings.invoke_batch_size,
+        demo=demo,
+    )
+    return Running(build_server(catalogue, flows, notifier, protocol), catalogue, flows)
 
 
 class _McpSideImport:

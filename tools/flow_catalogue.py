@@ -16,6 +16,7 @@ from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry, InvocableFlowFetcher
 
 from .catalogue import CatalogueHooks, RegisteredTool
+from .flow_naming import assign_tool_names
 from .flow_tools import REFRESH_TOOL, flow_tools, refresh_tool, search_tool
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,12 @@ class FlowCatalogue:
         self._tools: dict[str, RegisteredTool] = {REFRESH_TOOL: self._refresh}
         self._flow_names: tuple[str, ...] = ()
         self._selected_count = 0
+        # Which flow each flow tool runs and back; each flow's label and version key (for resources and completions).
+        self.flow_of_tool: dict[str, str] = {}
+        self.tool_of_flow: dict[str, str] = {}
+        self.flow_versions: dict[str, tuple[str, str]] = {}
+        # Run after every refresh, changed or not (resources tell subscribers which flows have a new version).
+        self.after_refresh: list[Callable[[dict[str, tuple[str, str]]], Awaitable[None]]] = []
         self._ready = anyio.Event()
         self._refresh_lock = anyio.Lock()
 
@@ -90,6 +97,8 @@ class FlowCatalogue:
                 changed = self._snapshot() != before
         if changed:
             await self.notify()
+        for hook in self.after_refresh:
+            await hook(self.flow_versions)
         stats = self.loader.last_stats
         return {
             "invocableFlows": stats.listed,
@@ -102,6 +111,7 @@ class FlowCatalogue:
         }
 
     def _install(self, entries: list[FlowEntry]) -> None:
+        self.flow_versions = {e.api_name: (e.label, e.version) for e in entries}
         # Describes are kept only for search_flows; one tool per flow needs none once the tools are made.
         self.entries = []
         self._flow_names = tuple(e.api_name for e in entries)
@@ -122,6 +132,10 @@ class FlowCatalogue:
             self.policy = f"{len(entries)} invocable flows, one flow_<ApiName> tool each (limit {limit})"
         # One assignment: a call that looks tools up meanwhile sees the old set or the new one, never half of each.
         self._tools = {REFRESH_TOOL: self._refresh, **{t.tool.name: t for t in tools}}
+        shown = {t.tool.name for t in tools}
+        names = assign_tool_names(e.api_name for e in entries) if shown else {}
+        self.tool_of_flow = {flow: tool for flow, tool in names.items() if tool in shown}
+        self.flow_of_tool = {tool: flow for flow, tool in self.tool_of_flow.items()}
 
     def _snapshot(self) -> list[types.Tool]:
         """The tool list as it is now; two snapshots compare equal when every tool's fields do (pydantic equality,

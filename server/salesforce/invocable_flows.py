@@ -98,6 +98,12 @@ class InvocableFlowFetcher:
         self.last_stats = LoadStats(0, 0, 0, 0)
         self._early: _EarlyLoad | None = None
         self._signature: tuple[tuple[str, str, str], ...] | None = None  # of the last complete load
+        # Told each step of a load (done, total, message): the MCP side turns it into progress notifications.
+        self.progress: Callable[[float, float | None, str | None], None] | None = None
+
+    def _step(self, done: int, total: int, message: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, message)
 
     def start_early(self, group: TaskGroup) -> None:
         """Start the first load now, in `group`; the next load() takes its result (or raises its error).
@@ -124,6 +130,7 @@ class InvocableFlowFetcher:
         signature = tuple((name, label, _key(versions.get(name))) for name, label in labelled)
         if signature == self._signature:
             self.last_stats = LoadStats(len(actions), 0, 0, requests)
+            self._step(1, 1, f"{len(actions)} invocable flows listed, none changed")
             return None
         entries: dict[str, FlowEntry] = {}
         missing: list[str] = []
@@ -134,6 +141,7 @@ class InvocableFlowFetcher:
                 entries[name] = FlowEntry(name, label, _key(status), cached, status)
             else:
                 missing.append(name)
+        self._step(1, 1 + len(list(_chunks(missing, self._chunk_size))), f"{len(actions)} invocable flows listed")
         fetched, batches = await self._describe_all(missing)
         requests += batches
         for name, label in labelled:
@@ -198,11 +206,13 @@ class InvocableFlowFetcher:
         if not names:
             return found, 0
         limiter = anyio.CapacityLimiter(self.concurrency)
-        chunks = list(_chunks(names, COMPOSITE_BATCH_LIMIT if self.use_composite else 1))
+        chunks = list(_chunks(names, self._chunk_size))
+        finished = 0
         # One request reuses an idle connection of the main pool; only a burst gets a client of its own.
         client = self.describe_client() if self.describe_client is not None and len(chunks) > 1 else self.client
 
         async def run(chunk: list[str]) -> None:
+            nonlocal finished
             async with limiter:
                 try:
                     if self.use_composite:
@@ -211,6 +221,8 @@ class InvocableFlowFetcher:
                         found[chunk[0]] = await client.get(_describe_path(chunk[0]))
                 except SalesforceError as exc:
                     logger.warning("could not describe %s: %s", ", ".join(chunk), exc)
+            finished += 1
+            self._step(1 + finished, 1 + len(chunks), f"{finished} of {len(chunks)} describe requests answered")
 
         try:
             async with anyio.create_task_group() as group:
@@ -220,6 +232,10 @@ class InvocableFlowFetcher:
             if client is not self.client:
                 await client.aclose()
         return found, len(chunks)
+
+    @property
+    def _chunk_size(self) -> int:
+        return COMPOSITE_BATCH_LIMIT if self.use_composite else 1
 
     async def _describe_batch(self, client: SalesforceClient, names: list[str]) -> dict[str, dict[str, Any]]:
         version = f"v{client.api_version}"

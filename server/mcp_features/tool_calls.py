@@ -1,0 +1,128 @@
+"""The tools/call pipeline: check the arguments, ask the user when the policy says so, then run the call with
+progress and the long-call bound. tools/list waits for the first flow catalogue with progress too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import mcp_types as types
+
+from salesforce_flow_mcp.tools.catalogue import Catalogue, error_result
+from salesforce_flow_mcp.tools.flow_tools import REFRESH_TOOL
+from salesforce_flow_mcp.tools.validation import ArgumentError, validate_arguments
+
+from .batching import INVOKE_FLOW, invoke_in_batches
+from .confirmation import Answer, ConfirmPolicy, ask, not_run_message, tool_writes
+from .long_calls import Job, LongCalls, still_running_result
+from .org_kind import OrgKindProbe
+from .progress import ProgressHub, RequestProgress
+from .questions import question
+
+if TYPE_CHECKING:
+    from salesforce_flow_mcp.tools.flow_catalogue import FlowCatalogue
+
+Args = dict[str, Any]
+CREATE_INTERVIEW = "create_flow_interview"
+
+
+@dataclass
+class ToolCalls:
+    catalogue: Catalogue
+    flows: FlowCatalogue | None
+    policy: ConfirmPolicy
+    org: OrgKindProbe
+    long_calls: LongCalls
+    loader_progress: ProgressHub
+    invoke_batch_size: int = 10
+
+    async def list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        if self.flows is not None:
+            report = RequestProgress(ctx)
+            ready = anyio.Event()
+            async with anyio.create_task_group() as group:
+                group.start_soon(self.loader_progress.follow, report, ready)
+                await self.flows.wait_ready()  # bounded: a slow org still gets an answer
+                ready.set()
+            report.close()
+        return types.ListToolsResult(tools=self.catalogue.tools())
+
+    async def call_tool(
+        self, ctx: Any, params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        name = params.name
+        arguments: Args = dict(params.arguments or {})
+        registered = self.catalogue.get(name)
+        if registered is None:  # unknown: the catalogue refreshes on a miss and explains
+            return await self.catalogue.call(name, arguments)
+        try:  # nobody is asked about a call that cannot run
+            checked = registered.prepare(dict(arguments)) if registered.prepare else dict(arguments)
+            validate_arguments(name, registered.validator, checked)
+        except ArgumentError as exc:
+            return error_result(str(exc))
+        flow = self._flow_of(name, arguments)
+        writes = tool_writes(self._tool_for(name, flow) or _unknown_flow_tool(name))
+        kind = self.org.quick()
+        on_production = False
+        if self.policy.production:
+            kind = await self.org.kind()
+            on_production = kind.maybe_production
+        if self.policy.should_ask(writes=writes, on_production=on_production):
+            asked = question(name, arguments, kind.label, flow)
+            answer = await ask(ctx, params, asked)
+            if isinstance(answer, types.InputRequiredResult):
+                return answer
+            if answer in (Answer.DECLINED, Answer.CANCELLED):
+                return error_result(not_run_message(name, answer, asked))
+        report = RequestProgress(ctx)
+        records = len(arguments.get("inputs") or []) if name == INVOKE_FLOW else None
+
+        async def work(job: Job) -> types.CallToolResult:
+            if name == INVOKE_FLOW and report.enabled and (records or 0) > self.invoke_batch_size:
+                return await invoke_in_batches(
+                    self.catalogue.call, arguments, self.invoke_batch_size, report, job.stop, job.sent
+                )
+            if name == REFRESH_TOOL:
+                return await self._with_loader_progress(report, name, arguments)
+            return await self.catalogue.call(name, arguments)
+
+        def still_running(job: Job) -> types.CallToolResult:
+            return still_running_result(job, self.long_calls.bound, flow, records)
+
+        try:
+            return await self.long_calls.run(name, work, still_running, reads_only=not writes)
+        finally:
+            report.close()
+
+    async def _with_loader_progress(self, report: RequestProgress, name: str, arguments: Args) -> types.CallToolResult:
+        done = anyio.Event()
+        async with anyio.create_task_group() as group:
+            group.start_soon(self.loader_progress.follow, report, done)
+            try:
+                result = await self.catalogue.call(name, arguments)
+            finally:
+                done.set()
+        return result
+
+    def _flow_of(self, name: str, args: Args) -> str | None:
+        if name == INVOKE_FLOW:
+            return str(args.get("flowApiName") or "") or None
+        if name == CREATE_INTERVIEW:
+            view = args.get("FlowDefinitionView")
+            return str(view.get("ApiName") or "") or None if isinstance(view, dict) else None
+        return self.flows.flow_of_tool.get(name) if self.flows is not None else None
+
+    def _tool_for(self, name: str, flow: str | None) -> types.Tool | None:
+        """The annotations that decide: a flow's own tool for invoke_flow and create_flow_interview of it."""
+        if name in (INVOKE_FLOW, CREATE_INTERVIEW):
+            tool_name = self.flows.tool_of_flow.get(flow or "") if self.flows is not None else None
+            registered = self.catalogue.get(tool_name) if tool_name else None
+            return registered.tool if registered is not None else None
+        registered = self.catalogue.get(name)
+        return registered.tool if registered is not None else None
+
+
+def _unknown_flow_tool(name: str) -> types.Tool:
+    """A flow without a tool of its own (not selected, or above the tool limit): nothing says it only reads."""
+    return types.Tool(name=name, input_schema={"type": "object"})

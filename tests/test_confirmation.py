@@ -1,0 +1,218 @@
+"""Confirm before changing the org: the official client's elicitation callback accepts, declines or cancels, in both
+protocol eras (2025-11-25: an elicitation/create request mid-call; 2026-07-28: the InputRequiredResult round trip),
+with the requests counted at the embedded org."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mcp_types as types
+import pytest
+from mcp.shared.exceptions import MCPError
+
+from tests.support import PROTOCOL_MODES, Stack, org_stack
+
+pytestmark = pytest.mark.anyio
+
+
+class User:
+    """An elicitation callback that answers as told and remembers what it was asked."""
+
+    def __init__(self, action: str, confirm: bool = True) -> None:
+        self.action = action
+        self.confirm = confirm
+        self.asked: list[str] = []
+
+    async def __call__(self, ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        assert isinstance(params, types.ElicitRequestFormParams), "form mode"
+        self.asked.append(params.message)
+        if self.action == "accept":
+            return types.ElicitResult(action="accept", content={"confirm": self.confirm})
+        return types.ElicitResult(action=self.action)  # type: ignore[arg-type]
+
+
+def text_of(result: types.CallToolResult) -> str:
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+async def usage(stack: Stack) -> int:
+    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
+
+
+CONTACT = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+@pytest.mark.parametrize(
+    ("action", "confirm", "runs"),
+    [("accept", True, True), ("accept", False, False), ("decline", True, False), ("cancel", True, False)],
+)
+async def test_a_flow_that_writes_runs_only_when_the_user_accepts(mode: str, action: str, confirm: bool, runs: bool):
+    user = User(action, confirm)
+    async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
+        before = await usage(stack)
+        result = await stack.call("flow_Create_Contact", CONTACT)
+        sent = await usage(stack) - before
+        assert user.asked == ["Run flow Create_Contact for 1 record on the embedded org?"]
+        if runs:
+            assert not result.is_error, text_of(result)
+            assert sent == 1, "one request: the flow ran once"
+            assert result.structured_content["contactId"].startswith("003")
+        else:
+            assert result.is_error and sent == 0, "nothing was sent to the org"
+            assert "Not run" in text_of(result) and "Nothing was sent to the org" in text_of(result)
+            assert ("declined" if action != "cancel" else "cancelled") in text_of(result)
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_the_question_names_the_flow_the_org_and_the_record_count(mode: str) -> None:
+    user = User("decline")
+    async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
+        records = [{"quantity": 1, "unitPrice": 1}] * 39
+        await stack.call("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": records})
+        created = await stack.call("create_flow_interview", {"FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"}})
+        await stack.call("delete_flow_interview", {"interviewId": "0Fo000000000001AAA"})
+        await stack.call("update_flow", {"flowId": "301000000000001AAA", "Status": "Obsolete"})
+        assert created.is_error
+    assert user.asked == [
+        "Run flow Quote_Discount_Calculator for 39 records on the embedded org?",
+        "Start flow Schedule_Follow_Up with 0 input variable(s) on the embedded org?",
+        "Delete paused flow interview 0Fo000000000001AAA (it cannot be resumed) on the embedded org?",
+        "Deactivate flow version 301000000000001AAA (for every user) on the embedded org?",
+    ]
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_reads_are_not_asked_about_unless_confirm_always(mode: str) -> None:
+    user = User("decline")
+    async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
+        assert not (await stack.call("list_invocable_flows")).is_error
+        assert user.asked == []
+    async with org_stack(mode, confirm="always", client_options={"elicitation_callback": user}) as stack:
+        before = await usage(stack)
+        assert (await stack.call("list_invocable_flows")).is_error
+        assert await usage(stack) == before
+        assert user.asked == ["Call list_invocable_flows on the embedded org?"]
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_confirm_never_and_clients_without_elicitation_run_as_before(mode: str) -> None:
+    user = User("decline")
+    async with org_stack(mode, confirm="never", client_options={"elicitation_callback": user}) as stack:
+        assert not (await stack.call("flow_Create_Contact", CONTACT)).is_error
+    assert user.asked == []
+    async with org_stack(mode) as stack:  # no elicitation callback: the client declares no elicitation capability
+        before = await usage(stack)
+        assert not (await stack.call("flow_Create_Contact", CONTACT)).is_error
+        assert await usage(stack) - before == 1
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_bad_arguments_are_refused_before_anyone_is_asked(mode: str) -> None:
+    user = User("accept")
+    async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
+        result = await stack.call("flow_Quote_Discount_Calculator", {"quantity": "ten"})
+        assert result.is_error and "'ten' is not of type 'number'" in text_of(result)
+    assert user.asked == []
+
+
+async def test_the_embedded_org_is_not_production() -> None:
+    user = User("decline")
+    async with org_stack(
+        "legacy", confirm="never", confirm_production=True, client_options={"elicitation_callback": user}
+    ) as stack:
+        assert not (await stack.call("flow_Create_Contact", CONTACT)).is_error
+    assert user.asked == []
+
+
+async def test_modern_answers_count_only_for_the_question_this_server_asked() -> None:
+    """2026-07-28: an accept the server never asked for (no requestState, or one it did not seal) runs nothing."""
+    async with org_stack("2026-07-28", client_options={"elicitation_callback": User("accept")}) as stack:
+        before = await usage(stack)
+        accept = {"confirm": types.ElicitResult(action="accept", content={"confirm": True})}
+        session = stack.mcp.session
+        unasked = await session.call_tool(
+            "flow_Create_Contact", CONTACT, input_responses=accept, allow_input_required=True
+        )
+        assert isinstance(unasked, types.InputRequiredResult), "asked first"
+        assert unasked.input_requests and "confirm" in unasked.input_requests
+        assert unasked.request_state and "confirm" not in unasked.request_state, "sealed, not readable"
+        with pytest.raises(MCPError, match="Invalid or expired requestState"):
+            await session.call_tool(
+                "flow_Create_Contact",
+                CONTACT,
+                input_responses=accept,
+                request_state="salesforce-flow-mcp/confirm/v1",
+                allow_input_required=True,
+            )
+        with pytest.raises(MCPError, match="Invalid or expired requestState"):  # bound to the same arguments
+            await session.call_tool(
+                "flow_Create_Contact",
+                {**CONTACT, "lastName": "Byron"},
+                input_responses=accept,
+                request_state=unasked.request_state,
+                allow_input_required=True,
+            )
+        assert await usage(stack) == before
+        answered = await session.call_tool(
+            "flow_Create_Contact",
+            CONTACT,
+            input_responses=accept,
+            request_state=unasked.request_state,
+            allow_input_required=True,
+        )
+        assert isinstance(answered, types.CallToolResult) and not answered.is_error
+        assert await usage(stack) - before == 1
+
+
+def organization_org(is_sandbox: bool | None, status: int = 200) -> Any:
+    """A real org, mocked with the documented query response of the Organization object (SOQL and SOSL Reference,
+    query result shape; Object Reference, Organization.IsSandbox)."""
+    import httpx2
+
+    from salesforce_flow_mcp.auth.credentials import StaticCredentials
+    from salesforce_flow_mcp.salesforce.client import SalesforceClient
+
+    queries: list[str] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        queries.append(request.url.params.get("q", ""))
+        if status != 200:
+            return httpx2.Response(
+                status, json=[{"message": "sObject type 'Organization' is not supported.", "errorCode": "INVALID_TYPE"}]
+            )
+        record = {
+            "attributes": {"type": "Organization", "url": "/services/data/v59.0/sobjects/Organization/00D"},
+            "IsSandbox": is_sandbox,
+            "OrganizationType": "Enterprise Edition",
+        }
+        return httpx2.Response(200, json={"totalSize": 1, "done": True, "records": [record]})
+
+    client = SalesforceClient(
+        StaticCredentials("https://acme.my.salesforce.com", "00Dx!token"), transport=httpx2.MockTransport(answer)
+    )
+    return client, queries
+
+
+@pytest.mark.parametrize(
+    ("is_sandbox", "status", "production", "label"),
+    [
+        (False, 200, True, "production org acme.my.salesforce.com"),
+        (True, 200, False, "sandbox acme.my.salesforce.com"),
+        (None, 400, None, "org acme.my.salesforce.com (production or not: unknown)"),
+    ],
+)
+async def test_production_is_told_by_organization_is_sandbox(is_sandbox: Any, status: int, production: Any, label: str):
+    from salesforce_flow_mcp.mcp_features.confirmation import ConfirmPolicy
+    from salesforce_flow_mcp.mcp_features.org_kind import OrgKindProbe
+
+    client, queries = organization_org(is_sandbox, status)
+    probe = OrgKindProbe(client, demo=False)
+    kind = await probe.kind()
+    await probe.kind()
+    await client.aclose()
+    assert (kind.production, kind.label) == (production, label)
+    assert queries == ["SELECT IsSandbox, OrganizationType FROM Organization LIMIT 1"], "asked once"
+    rule = ConfirmPolicy("never", production=True)
+    # Production, or unknown (the safe reading), asks even for reads; a sandbox only as --confirm says.
+    assert rule.should_ask(writes=False, on_production=kind.maybe_production) is (production is not False)
