@@ -484,16 +484,16 @@ def test_unsupported_element_errors_only_when_reached(run: Callable[..., Intervi
     flow = build(
         var("fancy", "Boolean", inp=True),
         var("done", "Boolean", out=True),
-        decision("Route", [cond("fancy", "EqualTo", lit("booleanValue", "true"))], "Map_Data", "Plain"),
-        "<transforms><name>Map_Data</name><label>Map Data</label></transforms>",
+        decision("Route", [cond("fancy", "EqualTo", lit("booleanValue", "true"))], "Undo", "Plain"),
+        "<recordRollbacks><name>Undo</name><label>Undo</label></recordRollbacks>",
         assign("Plain", [("done", "Assign", lit("booleanValue", "true"))]),
         start="Route",
     )
-    assert flow.unsupported == ("transforms:Map_Data",)
+    assert flow.unsupported == ("recordRollbacks:Undo",)
     assert outputs_of(run(flow, {"fancy": False})) == {"done": True}
     outcome = run(flow, {"fancy": True})
-    assert outcome.status == "Error" and outcome.current_element == "Map_Data"
-    assert "cannot run the transforms element 'Map_Data'" in str(outcome.error_message)
+    assert outcome.status == "Error" and outcome.current_element == "Undo"
+    assert "cannot run the recordRollbacks element 'Undo' yet" in str(outcome.error_message)
 
 
 def test_custom_error(run: Callable[..., InterviewOutcome]) -> None:

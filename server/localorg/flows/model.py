@@ -244,8 +244,33 @@ class CollectionProcessor(Element):
 
 
 @dataclass(frozen=True)
+class TransformAction:
+    """One transformValueActions entry: Map a value into `output_field` (or the output itself), or aggregate
+    (Sum, Count, ...) with its inputParameters (aggregationValues, aggregationField)."""
+
+    transform_type: str
+    output_field: str | None
+    value: Value | None
+    parameters: tuple[FieldValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transform(Element):
+    """A Transform element (API 59.0+): builds a record, a record collection or a value from other data."""
+
+    data_type: str = "String"
+    is_collection: bool = False
+    object_type: str | None = None
+    scale: int | None = None
+    actions: tuple[TransformAction, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnsupportedElement(Element):
-    """An element kind the engine cannot run (transforms, recordRollbacks, apexPluginCalls, ...)."""
+    """An element kind the engine cannot run (recordRollbacks, apexPluginCalls, ...); `subtype` names the variant
+    of a kind it runs only in part (a collection processor type)."""
+
+    subtype: str | None = None
 
 
 @dataclass(frozen=True)

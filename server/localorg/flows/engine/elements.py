@@ -237,9 +237,11 @@ def run_custom_error(iv: Interview, el: Element) -> str | None:
 
 
 def run_unsupported(iv: Interview, el: Element) -> str | None:
+    subtype = getattr(el, "subtype", None)
+    kind = f"{el.kind} ({subtype})" if subtype else el.kind
     raise FlowHalt(
-        f"The embedded org cannot run the {el.kind} element '{el.name}'; this flow uses parts of Flow it does not"
-        " implement"
+        f"The embedded org cannot run the {kind} element '{el.name}' yet; the element types it runs are listed in "
+        "docs/flow-engine.md"
     )
 
 

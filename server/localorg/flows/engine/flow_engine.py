@@ -29,6 +29,7 @@ from ..model import (
     RecordDelete,
     RecordLookup,
     RecordUpdate,
+    Transform,
     UnsupportedElement,
 )
 from .actions import ActionRegistry
@@ -36,6 +37,7 @@ from .elements import run_element_table, run_unsupported
 from .governor import DEFAULT_LOOP_GUARD, GovernorLimits, LimitExceeded, LoopGuardTripped, Transaction
 from .interview_state import Budget, EngineServices, FlowFault, FlowHalt, Interview, Paused, as_record, new_guid
 from .record_elements import run_record_table
+from .transforms import run_transform
 from .values import ConversionError, convert_input, describe_type, to_json
 
 __all__ = ["DEFAULT_LOOP_GUARD", "FAULT_MESSAGE", "FlowEngine", "InterviewOutcome", "PendingInterview"]
@@ -48,6 +50,7 @@ FAULT_MESSAGE = "An error occurred when executing a flow interview."
 _HANDLERS: dict[type[Element], Callable[[Interview, Element], str | None]] = {
     **run_element_table(),
     **run_record_table(),
+    Transform: run_transform,
     UnsupportedElement: run_unsupported,
 }
 # Elements Salesforce bulkifies across the interviews of one transaction (Help: "Bulkifiable Flow Elements").

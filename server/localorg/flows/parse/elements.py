@@ -29,6 +29,8 @@ from ..model import (
     Start,
     Subflow,
     TextTemplate,
+    Transform,
+    TransformAction,
     UnsupportedElement,
     Wait,
 )
@@ -215,7 +217,7 @@ def parse_collection_processor(el: XmlElement, common: dict[str, Any]) -> Elemen
     where = _pop_where(common)
     processor_type = (x.text(el, "collectionProcessorType") or x.text(el, "elementSubtype") or "").strip()
     if processor_type not in SUPPORTED_COLLECTION_PROCESSORS:
-        return UnsupportedElement(**common)
+        return UnsupportedElement(**common, subtype=processor_type or None)
     sort = x.child(el, "sortOptions")
     return CollectionProcessor(
         **common,
@@ -229,6 +231,28 @@ def parse_collection_processor(el: XmlElement, common: dict[str, Any]) -> Elemen
         conditions=x.conditions(el, "conditions", "leftValueReference", where),
         condition_logic=(x.text(el, "conditionLogic") or "and").strip(),
         formula=_clean(x.text(el, "formula")),
+    )
+
+
+def parse_transform(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    actions = [
+        TransformAction(
+            transform_type=x.required_text(node, "transformType", where),
+            output_field=_clean(x.text(node, "outputFieldApiName")),
+            value=x.value(node, "value"),
+            parameters=x.field_values(node, "inputParameters", "name", where),
+        )
+        for values in x.children(el, "transformValues")
+        for node in x.children(values, "transformValueActions")
+    ]
+    return Transform(
+        **common,
+        data_type=(x.text(el, "dataType") or "String").strip(),
+        is_collection=x.flag(el, "isCollection"),
+        object_type=_clean(x.text(el, "objectType")),
+        scale=x.integer(el, "scale", where),
+        actions=tuple(actions),
     )
 
 
@@ -251,8 +275,8 @@ ELEMENT_PARSERS: dict[str, Callable[[XmlElement, dict[str, Any]], Element]] = {
     "actionCalls": parse_action_call,
     "customErrors": parse_custom_error,
     "collectionProcessors": parse_collection_processor,
+    "transforms": parse_transform,
     # Known kinds the engine does not run: loaded, listed and described; a run that reaches one errors.
-    "transforms": parse_unsupported,
     "recordRollbacks": parse_unsupported,
     "apexPluginCalls": parse_unsupported,
     "steps": parse_unsupported,
