@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx2
 
-from .auth.credentials import StaticCredentials, credentials_from_settings
+from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings
 from .config import Settings
 from .salesforce.client import RequestSlots, SalesforceClient
 
@@ -31,8 +31,13 @@ class NotConfiguredError(RuntimeError):
 
 @asynccontextmanager
 async def salesforce_client(
-    settings: Settings, *, demo: bool = False, flows_dir: Path | None = None
+    settings: Settings,
+    *,
+    demo: bool = False,
+    flows_dir: Path | None = None,
+    identity: Callable[[Credentials], Credentials] | None = None,
 ) -> AsyncIterator[SalesforceClient]:
+    """`identity` wraps the configured credentials (the remote server's per-user credentials); not with `demo`."""
     if demo:
         from .localorg.app import create_org_app
         from .localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
@@ -61,6 +66,8 @@ async def salesforce_client(
         credentials = credentials_from_settings(settings)
     except Exception as exc:
         raise NotConfiguredError(str(exc)) from exc
+    if identity is not None:
+        credentials = identity(credentials)
     client = SalesforceClient(credentials, api_version=settings.api_version, slots=RequestSlots(settings.max_in_flight))
     try:
         yield client

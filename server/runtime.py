@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .auth.credentials import Credentials
 from .config import Settings
 from .connect import NotConfiguredError, burst_client_factory, salesforce_client
 from .remote.binding import HttpOptions
@@ -178,12 +179,19 @@ class _Startup:
 
 
 @asynccontextmanager
-async def mcp_server(settings: Settings, demo: bool = False, flows_dir: Path | None = None) -> AsyncIterator[Running]:
-    """A ready-to-serve server; the flow catalogue loads in the background while it runs."""
+async def mcp_server(
+    settings: Settings,
+    demo: bool = False,
+    flows_dir: Path | None = None,
+    identity: Callable[[Credentials], Credentials] | None = None,
+) -> AsyncIterator[Running]:
+    """A ready-to-serve server; the flow catalogue loads in the background while it runs.
+
+    `identity` wraps the configured credentials (see connect.salesforce_client)."""
     startup = _Startup()
     try:
         mcp_side = _McpSideImport()
-        async with salesforce_client(settings, demo=demo, flows_dir=flows_dir) as client:
+        async with salesforce_client(settings, demo=demo, flows_dir=flows_dir, identity=identity) as client:
             async with anyio.create_task_group() as group:
                 bursts = burst_client_factory(client, demo=demo)
                 loader = flow_loader(client, settings, demo=demo, describe_client=bursts)
@@ -207,15 +215,15 @@ async def mcp_server(settings: Settings, demo: bool = False, flows_dir: Path | N
 async def serve(
     settings: Settings, demo: bool, flows_dir: Path | None, transport: str, http: HttpOptions | None = None
 ) -> None:
-    async with mcp_server(settings, demo, flows_dir) as running:
-        if transport == "stdio":
-            from .app import serve_stdio
-
-            await serve_stdio(running.server)
-            return
+    if transport == "http":
         from .remote.http_app import serve_http
 
-        await serve_http(running, http or HttpOptions())
+        await serve_http(settings, demo, flows_dir, http or HttpOptions())
+        return
+    async with mcp_server(settings, demo, flows_dir) as running:
+        from .app import serve_stdio
+
+        await serve_stdio(running.server)
 
 
 async def list_tools_json(settings: Settings, demo: bool, flows_dir: Path | None) -> dict[str, Any]:

@@ -4,33 +4,47 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
 from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
 
+from ..config import Settings
+from ..connect import NotConfiguredError
 from .bearer import SharedTokenVerifier
 from .binding import HttpOptions
 from .health import ReadinessCheck, health_routes
+from .identity import UserContext
 
 if TYPE_CHECKING:
     from ..runtime import Running
+    from .oauth_app import OAuthServer
 
 logger = logging.getLogger(__name__)
 
 
-def readiness_checks(running: Running) -> list[tuple[str, ReadinessCheck]]:
+def readiness_checks(running: Running, oauth: OAuthServer | None = None) -> list[tuple[str, ReadinessCheck]]:
     async def flows() -> str | None:
         if running.flows is None or running.flows.is_ready:
             return None
         return "the first flow catalogue is still loading"
 
-    return [("flows", flows)]
+    checks: list[tuple[str, ReadinessCheck]] = [("flows", flows)]
+    if oauth is not None:
+        store = oauth.store
+
+        async def store_answers() -> str | None:
+            await store.ping()
+            return None
+
+        checks.append(("store", store_answers))
+    return checks
 
 
-def build_http_app(running: Running, options: HttpOptions) -> Starlette:
-    routes = health_routes(readiness_checks(running))
+def build_http_app(running: Running, options: HttpOptions, oauth: OAuthServer | None = None) -> Starlette:
+    routes = health_routes(readiness_checks(running, oauth))
     server = running.server
     if options.auth == "none":
         return server.streamable_http_app(host=options.host, custom_starlette_routes=routes)
@@ -45,17 +59,49 @@ def build_http_app(running: Running, options: HttpOptions) -> Starlette:
             token_verifier=SharedTokenVerifier(options.token),
             custom_starlette_routes=routes,
         )
-    raise NotImplementedError(f"--auth {options.auth} is not available yet")
+    if oauth is None:
+        raise ValueError("--auth oauth needs its OAuth server")
+    from mcp.server.auth.provider import ProviderTokenVerifier
+
+    server.middleware.append(UserContext())
+    return server.streamable_http_app(
+        host=options.host,
+        auth=oauth.auth_settings(),
+        token_verifier=ProviderTokenVerifier(oauth.provider),  # type: ignore[arg-type]
+        auth_server_provider=oauth.provider,
+        custom_starlette_routes=routes + oauth.signin.routes(),
+    )
 
 
-async def serve_http(running: Running, options: HttpOptions) -> None:
-    app = build_http_app(running, options)
-    if options.token_generated:
-        # Written straight to stderr, not logged: the log filter would mask it, and the operator needs to see it.
-        sys.stderr.write(
-            f"MCP bearer token (send 'Authorization: Bearer <token>'; fix it with --http-token): {options.token}\n"
-        )
-        sys.stderr.flush()
-    config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
-    logger.warning("MCP over streamable HTTP at %s (auth: %s)", options.resource_url, options.auth)
-    await uvicorn.Server(config).serve()
+async def serve_http(settings: Settings, demo: bool, flows_dir: Path | None, options: HttpOptions) -> None:
+    from ..runtime import mcp_server
+
+    oauth = None
+    if options.auth == "oauth":
+        from .oauth_app import OAuthSetupError, open_oauth_server
+
+        if demo:
+            raise NotConfiguredError(
+                "--auth oauth signs users in at a real org's login page, which the in-process demo org has not: run "
+                "`salesforce-flow-mcp org serve` and point SALESFORCE_INSTANCE_URL / SALESFORCE_LOGIN_URL at it"
+            )
+        try:
+            oauth = open_oauth_server(settings, options)
+        except (OAuthSetupError, ValueError) as exc:
+            raise NotConfiguredError(str(exc)) from None
+    try:
+        async with mcp_server(settings, demo, flows_dir, oauth.credentials if oauth else None) as running:
+            app = build_http_app(running, options, oauth)
+            if options.token_generated:
+                # Written straight to stderr, not logged: the log filter would mask it, and the operator needs it.
+                sys.stderr.write(
+                    "MCP bearer token (send 'Authorization: Bearer <token>'; fix it with --http-token): "
+                    f"{options.token}\n"
+                )
+                sys.stderr.flush()
+            config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
+            logger.warning("MCP over streamable HTTP at %s (auth: %s)", options.resource_url, options.auth)
+            await uvicorn.Server(config).serve()
+    finally:
+        if oauth is not None:
+            await oauth.aclose()

@@ -55,9 +55,11 @@ def wait_listening(process: subprocess.Popen[bytes], port: int, log: Path, secon
 
 
 @contextmanager
-def serve_http(args: Sequence[str], tmp: Path, env: dict[str, str] | None = None) -> Iterator[Served]:
+def serve_http(
+    args: Sequence[str], tmp: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[Served]:
     """`salesforce-flow-mcp serve --transport http --port P ARGS`, stderr to a file (it may print a token)."""
-    port = free_port()
+    port = port or free_port()
     log = tmp / f"serve-{port}.stderr"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
     command = [sys.executable, "-m", "salesforce_flow_mcp", "serve", "--transport", "http", "--port", str(port)]

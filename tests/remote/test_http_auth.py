@@ -8,6 +8,7 @@ invalid token.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -138,3 +139,35 @@ async def test_no_auth_on_loopback_serves_without_a_token(tmp_path: Path) -> Non
     with serve_http(["--demo", "--auth", "none"], tmp_path) as served:
         async with bearer_client(served.url, None, "2026-07-28") as client:
             assert (await client.list_tools()).tools
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("extra", "env", "message"),
+    [
+        (["--demo"], {}, "org serve"),
+        ([], {"SALESFORCE_INSTANCE_URL": "https://example.my.salesforce.com"}, "SALESFORCE_CLIENT_ID"),
+        (
+            [],
+            {
+                "SALESFORCE_CLIENT_ID": "x",
+                "SALESFORCE_CLIENT_SECRET": "y",
+                "SALESFORCE_INSTANCE_URL": "https://example.my.salesforce.com",
+                "SALESFORCE_FLOW_MCP_STORE": "sqlite::memory:",
+                "SALESFORCE_FLOW_MCP_STORE_KEY": "not-a-fernet-key",
+            },
+            "Fernet keys",
+        ),
+    ],
+)
+def test_oauth_mode_says_what_it_is_missing(extra: list[str], env: dict[str, str], message: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
+    done = subprocess.run(
+        [*SERVE, "--transport", "http", "--auth", "oauth", *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, **env},
+    )
+    assert done.returncode == 1, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr

@@ -1,7 +1,10 @@
 """The embedded org as an OAuth 2.0 server: `/services/oauth2/authorize|token|revoke`, as Salesforce serves them.
 
-- authorize (GET): an approval page (Allow/Deny, a form POST) for `response_type=code`; the org has no login
-  screen, the approval is given as the org's admin user. POST: 302 to `redirect_uri?code=...&state=...`, or
+- authorize (GET): a login-and-approval page (a username field, Allow/Deny, a form POST) for `response_type=code`.
+  "End users log in to Salesforce to authenticate themselves" and then grant access (web server flow,
+  https://developer.salesforce.com/docs/atlas.en-us.chatterapi.meta/chatterapi/intro_oauth_web_server_flow.htm);
+  the embedded org has no passwords, so the login is the username of an active User (prefilled from the documented
+  `login_hint` parameter, else the admin user). POST: 302 to `redirect_uri?code=...&state=...`, or
   `?error=access_denied&error_description=...&state=...`. A bad client or redirect URI gets an error page, never
   a redirect. Public clients (no secret) must send a PKCE S256 `code_challenge`.
 - token (POST form): see grants.py. Errors: 400 `{"error", "error_description"}`.
@@ -122,7 +125,9 @@ class _OAuthServer:
         scopes = tuple(s for s in requested if s in app.scopes or s in ("full", "openid", "id")) or app.scopes
         expires = time.time() + CODE_LIFETIME
         request_id = self.approvals.add(_PendingApproval(app, redirect_uri, client_state, challenge, scopes, expires))
-        username = await self.state.call(self._admin_username)
+        username: str = params.get("login_hint") or ""
+        if not username:
+            username = await self.state.call(self._admin_username)
         return HTMLResponse(_approval_page(app, username, scopes, request_id), headers=_PAGE_HEADERS)
 
     async def _decide(self, request: Request) -> Response:
@@ -136,17 +141,30 @@ class _OAuthServer:
             return _redirect(
                 pending.redirect_uri, pending.state, error="access_denied", description="end-user denied authorization"
             )
+        user_id = self.state.user_id
+        if form.get("username"):
+            found = await self.state.call(self._active_user_id, form["username"])
+            if found is None:
+                return _error_page("invalid_request", "no active user has that username; start again")
+            user_id = found
         code = self.codes.add(
             AuthorizationCode(
                 client_id=pending.app.client_id,
                 redirect_uri=pending.redirect_uri,
                 code_challenge=pending.code_challenge,
-                user_id=self.state.user_id,
+                user_id=user_id,
                 scopes=pending.scopes,
                 expires_at=time.time() + CODE_LIFETIME,
             )
         )
         return _redirect(pending.redirect_uri, pending.state, code=code)
+
+    def _active_user_id(self, username: str) -> str | None:
+        for user in self.state.records.rows("User"):
+            name = user.get("Username")
+            if isinstance(name, str) and name.lower() == username.strip().lower() and user.get("IsActive", True):
+                return str(user["Id"])
+        return None
 
     def _admin_username(self) -> str:
         user = self.state.records.get("User", self.state.user_id) or {}
@@ -238,9 +256,10 @@ def _approval_page(app: ConnectedApp, username: str, scopes: tuple[str, ...], re
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Allow access?</title></head>'
         f'<body style="{_STYLE}"><h1>Allow access?</h1>'
-        f"<p><strong>{html.escape(app.label)}</strong> is asking to access the embedded Salesforce org as "
-        f"<strong>{html.escape(username)}</strong>:</p><ul>{items}</ul>"
+        f"<p><strong>{html.escape(app.label)}</strong> is asking to access the embedded Salesforce org:</p>"
+        f"<ul>{items}</ul>"
         f'<form method="post" action="{AUTHORIZE_PATH}">'
+        f'<label>Username <input type="text" name="username" value="{html.escape(username)}"></label> '
         f'<input type="hidden" name="request_id" value="{html.escape(request_id)}">'
         '<button type="submit" name="decision" value="allow" id="oaapprove">Allow</button> '
         '<button type="submit" name="decision" value="deny" id="oadeny">Deny</button>'
