@@ -26,17 +26,17 @@ FINDINGS: list[tuple[str, str]] = [
     (
         "The org's first answers waited for half a second of `mcp` imports",
         "the MCP side is imported on a thread of its own while the first requests are in flight "
-        "(`server/runtime.py`, `InvocableFlowFetcher.start_early`)",
+        "(`server/startup_tuning.py`, `InvocableFlowFetcher.start_early`)",
     ),
     (
         "The cyclic GC kept rescanning the objects of the imports and of 1,000 tools: a third of the "
         "tool-building time, then one full collection (~50-100 ms) on the way to tools/list",
         "GC paused during startup; once the first catalogue is in, what exists is frozen and collection "
-        "resumes (`server/runtime.py`)",
+        "resumes (`server/startup_tuning.py`)",
     ),
     (
         "While the import thread runs, the event loop waited up to the 5 ms GIL switch interval for each org answer",
-        "0.5 ms switch interval during startup only (`server/runtime.py`)",
+        "0.5 ms switch interval during startup only (`server/startup_tuning.py`)",
     ),
     (
         "1,000 describes = 40 composite batches at 4 in flight: 10 round trips",

@@ -1,4 +1,4 @@
-"""`make bench`: start-up, tools/list size, call latency, throughput and memory, against the floor, in one run.
+"""`make bench`: start-up, tools/list size, call latency, throughput, memory and the startup tuning, in one run.
 
     .venv/bin/python -m bench.run [--repeats 7] [--counts 10,200,1000] [--output docs/benchmarks.md]
 
@@ -18,6 +18,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from . import tuning
 from .flows import flow_name, write_flows
 from .idle import IDLE_FLOWS, measure_idle, prepare_idle_org
 from .org_process import Org, running_org
@@ -52,6 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--throughput-calls", type=int, default=320, help="calls per throughput block")
     parser.add_argument("--width", type=int, default=32, help="calls in flight for throughput")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report file")
+    parser.add_argument("--tuning-repeats", type=int, default=5, help="starts per startup-tuning cell (0: skip)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, flows, caches)")
     return parser.parse_args(argv)
 
@@ -100,7 +102,7 @@ async def measure_call_phase(results: Results, org: Org, count: int, work: Path,
     results.width = args.width
 
 
-async def run(args: argparse.Namespace) -> Results:
+async def run(args: argparse.Namespace) -> tuple[Results, tuning.TuningResults | None]:
     results = Results(counts=tuple(args.counts), latencies=tuple(args.latencies), repeats=args.repeats)
     work = Path(tempfile.mkdtemp(prefix="salesforce-flow-mcp-bench-"))
     (work / "logs").mkdir()
@@ -123,6 +125,9 @@ async def run(args: argparse.Namespace) -> Results:
             await measure_starts(results, orgs, work)
             biggest = max(results.counts)
             await measure_call_phase(results, orgs[biggest], biggest, work, args)
+            tuned = None
+            if args.tuning_repeats > 0:
+                tuned = await tuning.measure(orgs[biggest], biggest, results.latencies, args.tuning_repeats, work)
     except BaseException:
         log.error("benchmark failed; logs kept in %s", work / "logs")
         raise
@@ -131,7 +136,7 @@ async def run(args: argparse.Namespace) -> Results:
         shutil.rmtree(work, ignore_errors=True)
     else:
         log.info("work folder kept: %s", work)
-    return results
+    return results, tuned
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,11 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     args = parse_args(argv)
-    results = asyncio.run(run(args))
+    results, tuned = asyncio.run(run(args))
     command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m bench.run " + " ".join(sys.argv[1:])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     kept = existing_section(args.output)  # `make soak` writes its own section
-    args.output.write_text(render(results, command) + (f"\n{kept}\n" if kept else ""), encoding="utf-8")
+    report = render(results, command)
+    if tuned is not None:
+        report = tuning.splice(report, tuning.render(tuned))
+    args.output.write_text(report + (f"\n{kept}\n" if kept else ""), encoding="utf-8")
     log.info("results written to %s (%.0f s)", args.output, results.wall_seconds)
     return 0
 

@@ -152,6 +152,10 @@ class StdioSession:
         """VmHWM: the most resident memory the process ever had, in KiB (read while it is alive)."""
         return read_peak_rss_kib(self.pid)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far (read while it is alive)."""
+        return read_cpu_seconds(self.pid)
+
     async def close(self) -> None:
         """Close stdin (the server's signal to exit); kill it if it does not exit in time."""
         stdin = self.process.stdin
@@ -173,6 +177,12 @@ def read_peak_rss_kib(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     raise SessionError(f"no VmHWM for process {pid}")
+
+
+def read_cpu_seconds(pid: int) -> float:
+    # /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the parenthesised name.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def child_env(base: Mapping[str, str] | None = None, **extra: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from .mcp_features.org_kind import OrgKindProbe
 from .mcp_features.progress import ProgressHub
 from .mcp_features.tool_calls import ToolCalls
 from .notify import ToolListNotifier
+from .stdio_guard import guarded_stdio_server
 from .tools.catalogue import Catalogue
 from .tools.flow_catalogue import FlowCatalogue
 
@@ -98,7 +99,5 @@ def build_server(
 
 
 async def serve_stdio(server: Server[Any]) -> None:
-    from .stdio_guard import guarded_stdio_server
-
     async with guarded_stdio_server() as (read_stream, write_stream):
         await server.run(read_stream, write_stream, server.create_initialization_options())

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-import importlib
 import logging
-import sys
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -22,27 +18,15 @@ from .remote.binding import HttpOptions
 from .salesforce.client import SalesforceClient
 from .salesforce.describe_cache import DescribeCache, default_cache_dir
 from .salesforce.invocable_flows import InvocableFlowFetcher
+from .startup_tuning import startup_tuning
 
-# The MCP side (the mcp SDK and everything built on it) is imported on a thread of its own while the server connects
-# and the org answers the first flow requests: half a second of imports and the org's round trips overlap.
+# The MCP side is imported where first needed (and preloaded by the startup tuning): see mcp_side.py.
 if TYPE_CHECKING:
-    from .app import FlowServer
-    from .notify import ToolListNotifier
-    from .tools.catalogue import Catalogue
-    from .tools.flow_catalogue import FlowCatalogue
+    from .mcp_side import Catalogue, FlowCatalogue, FlowServer, ToolListNotifier
 
 __all__ = ["NotConfiguredError", "Running", "call_tool_json", "list_tools_json", "mcp_server", "serve"]
 
 logger = logging.getLogger(__name__)
-
-STARTUP_LIMIT = 10.0  # seconds: the longest the startup settings last when the first catalogue is slow to come
-MCP_SIDE = (
-    "salesforce_flow_mcp.app",
-    "salesforce_flow_mcp.notify",
-    "salesforce_flow_mcp.tools.flow_catalogue",
-    "salesforce_flow_mcp.mcp_features.tool_calls",
-    "mcp.server.stdio",
-)
 
 
 @dataclass
@@ -86,11 +70,16 @@ def assemble(
 
     `loader` is one from flow_loader(), possibly loading already; by default a new one is made.
     """
-    from .app import ProtocolOptions, build_server
-    from .mcp_features.confirmation import ConfirmPolicy
-    from .notify import ToolListNotifier
-    from .tools.catalogue import Catalogue, CatalogueHooks
-    from .tools.flow_catalogue import FlowCatalogue, FlowToolOptions
+    from .mcp_side import (
+        Catalogue,
+        CatalogueHooks,
+        ConfirmPolicy,
+        FlowCatalogue,
+        FlowToolOptions,
+        ProtocolOptions,
+        ToolListNotifier,
+        build_server,
+    )
 
     notifier = notifier or ToolListNotifier()
     flows = None
@@ -118,64 +107,8 @@ def assemble(
     return Running(build_server(catalogue, flows, notifier, protocol), catalogue, flows)
 
 
-class _McpSideImport:
-    """The MCP side imported on a thread of its own, started first: the imports overlap with making the HTTP client
-    (whose certificate loading runs without the GIL) and with the org's answers to the first requests."""
-
-    def __init__(self) -> None:
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if any(name not in sys.modules for name in MCP_SIDE):
-            self._thread = threading.Thread(target=self._run, name="import-mcp-side")
-            self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            for name in MCP_SIDE:
-                importlib.import_module(name)
-        except BaseException as exc:  # raised again in the server's task, where it would have happened
-            self._error = exc
-
-    async def wait(self) -> None:
-        if self._thread is not None:
-            await anyio.to_thread.run_sync(self._thread.join)
-        if self._error is not None:
-            raise self._error
-
-
-class _Startup:
-    """Interpreter settings for the first seconds, until the first flow catalogue is in.
-
-    - Cyclic garbage collection paused: the imports and a catalogue of 1,000 tools make hundreds of thousands of
-      objects that live as long as the server, and the collector kept rescanning them (a third of the time it took to
-      build the tools). Startup makes next to no cyclic garbage. At the end, what exists is frozen (moved out of the
-      collector's generations, so neither the first collection on the way to tools/list nor any later one scans it)
-      and collection resumes; later garbage, replaced catalogues included, is collected as usual.
-    - A short GIL switch interval: while the MCP side is imported on its own thread, the event loop waits up to the
-      switch interval (5 ms) each time an answer from the org wakes it; 0.5 ms lets the describes keep flowing.
-    """
-
-    SWITCH_INTERVAL = 0.0005
-
-    def __init__(self) -> None:
-        self._gc_paused = gc.isenabled()
-        gc.disable()
-        self._switch_interval: float | None = sys.getswitchinterval()
-        sys.setswitchinterval(min(self.SWITCH_INTERVAL, self._switch_interval))
-
-    def end(self) -> None:
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
-            self._switch_interval = None
-        if self._gc_paused:
-            self._gc_paused = False
-            gc.freeze()
-            gc.enable()
-
-    async def end_when_ready(self, flows: FlowCatalogue) -> None:
-        with anyio.move_on_after(STARTUP_LIMIT):
-            await flows.wait_ready()
-        self.end()
+def _preload_mcp_side() -> None:
+    from . import mcp_side  # noqa: F401
 
 
 @asynccontextmanager
@@ -188,28 +121,26 @@ async def mcp_server(
     """A ready-to-serve server; the flow catalogue loads in the background while it runs.
 
     `identity` wraps the configured credentials (see connect.salesforce_client)."""
-    startup = _Startup()
-    try:
-        mcp_side = _McpSideImport()
-        async with salesforce_client(settings, demo=demo, flows_dir=flows_dir, identity=identity) as client:
-            async with anyio.create_task_group() as group:
-                bursts = burst_client_factory(client, demo=demo)
-                loader = flow_loader(client, settings, demo=demo, describe_client=bursts)
-                if loader is not None:
-                    loader.start_early(group)  # the org answers while the MCP side is imported
-                await mcp_side.wait()
-                running = assemble(client, settings, demo=demo, loader=loader)
-                if running.flows is not None:
-                    group.start_soon(running.flows.run)
-                    group.start_soon(startup.end_when_ready, running.flows)
-                else:
-                    startup.end()
-                try:
-                    yield running
-                finally:
-                    group.cancel_scope.cancel()
-    finally:
-        startup.end()
+    async with (
+        startup_tuning(preload=_preload_mcp_side) as tuning,
+        salesforce_client(settings, demo=demo, flows_dir=flows_dir, identity=identity) as client,
+        anyio.create_task_group() as group,
+    ):
+        bursts = burst_client_factory(client, demo=demo)
+        loader = flow_loader(client, settings, demo=demo, describe_client=bursts)
+        if loader is not None:
+            loader.start_early(group)  # the org answers while the MCP side is imported
+        await tuning.preloaded()
+        running = assemble(client, settings, demo=demo, loader=loader)
+        if running.flows is not None:
+            group.start_soon(running.flows.run)
+            group.start_soon(tuning.end_when, running.flows.wait_ready)
+        else:
+            tuning.end()
+        try:
+            yield running
+        finally:
+            group.cancel_scope.cancel()
 
 
 async def serve(
@@ -221,7 +152,7 @@ async def serve(
         await serve_http(settings, demo, flows_dir, http or HttpOptions())
         return
     async with mcp_server(settings, demo, flows_dir) as running:
-        from .app import serve_stdio
+        from .mcp_side import serve_stdio
 
         await serve_stdio(running.server)
 

@@ -93,3 +93,21 @@ def test_report_shows_the_idle_org_api_calls_per_day_next_to_a_re_describe() -> 
     assert idle_goal.passed
     results.idle = IdleCost(100, 25, 10, 5, 3.0, 107)
     assert not next(g for g in goals(results) if "unchanged org" in g.name).passed
+
+
+def test_tuning_report_has_a_row_per_variant_against_the_tuning_off_and_replaces_its_section() -> None:
+    from bench.tuning import HEADING, TuningResults, render, splice, variants
+
+    results = TuningResults(count=10, latencies=(0,), repeats=1)
+    for i, label in enumerate(variants()):
+        results.seconds[(label, 0)] = [1.0 - i / 100]
+        results.cpu[(label, 0)] = [0.5]
+    section = render(results)
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`" in line and "tricks" not in line]
+    assert len(rows) == len(variants()) == 8
+    assert rows[0] == "| off | `off` | 1000 ms | 500 ms |"
+    assert rows[1] == "| gc only | `gc` | 990 ms (-10) | 500 ms (+0) |"
+    report = "# Benchmarks\n\n## Goals\n\nx\n\n## Method\n\ny\n"
+    once = splice(report, section)
+    assert once.index(HEADING) < once.index("## Method") and once.count(HEADING) == 1
+    assert splice(once, section) == once

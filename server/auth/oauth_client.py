@@ -2,7 +2,7 @@
 with authlib's AsyncOAuth2Client over httpx2: the grants, revocation, and turning every failure into an AuthError.
 
 authlib and joserfc are imported when an OAuthClient is made, not with this module: a server started with an access
-token alone never needs them, and they cost about 45 ms of every start.
+token alone never needs them, and they are a noticeable part of a start (docs/benchmarks.md, "What profiling found").
 
 Every answer is checked before it is used: the `instance_url` a token response names must be https (or loopback),
 since the next thing we do is send the token there.

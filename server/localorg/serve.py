@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: asyncio turns Nagle's algorithm off only on sockets that say they are TCP, and with it on
-    # every answer waited for a delayed ACK (about 40 ms a request).
+    # every answer waited for a delayed ACK (docs/benchmarks.md, "Found outside the server's files").
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

@@ -64,7 +64,8 @@ class DescribeCache:
         self._entries = {name: {"version": v, "describe": d} for name, (v, d) in entries.items() if v}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # One C-encoded string, one write: json.dump's streamed chunks took 4x as long for 1,000 describes.
+            # One C-encoded string, one write: json.dump's streamed chunks are much slower
+            # (docs/benchmarks.md, "What profiling found").
             payload = json.dumps({"format": FORMAT, "flows": self._entries}, separators=(",", ":")).encode("utf-8")
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".describes-", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:

@@ -84,13 +84,13 @@ class InvocableFlowFetcher:
         *,
         use_composite: bool,
         cache: DescribeCache | None = None,
-        concurrency: int = 8,  # describe requests in flight; 1,000 flows are 40 batches: 5 round trips
+        concurrency: int = 8,  # describe batches in flight: fewer round trips at startup (docs/benchmarks.md)
         describe_client: Callable[[], SalesforceClient] | None = None,
     ) -> None:
         self.client = client
         # Makes a client of its own for a burst of describe requests, closed after it: otherwise the burst's
         # connections stay in the pool that serves tool calls, and the HTTP client checks every idle connection
-        # on every request (measured: +0.2 ms per call on loopback with the eight a burst leaves).
+        # on every request, which slows every tool call (docs/benchmarks.md, "What profiling found").
         self.describe_client = describe_client
         self.use_composite = use_composite
         self.cache = cache

@@ -1,0 +1,26 @@
+"""What the composition root takes from the MCP side (the mcp SDK and what is built on it), in one module.
+
+`runtime` imports it where it first needs it, and the startup tuning imports it ahead of time on a thread of its own
+(server/startup_tuning.py): what is preloaded is what is used, with no list of module names to keep in step.
+"""
+
+from __future__ import annotations
+
+from .app import FlowServer, ProtocolOptions, build_server, serve_stdio
+from .mcp_features.confirmation import ConfirmPolicy
+from .notify import ToolListNotifier
+from .tools.catalogue import Catalogue, CatalogueHooks
+from .tools.flow_catalogue import FlowCatalogue, FlowToolOptions
+
+__all__ = [
+    "Catalogue",
+    "CatalogueHooks",
+    "ConfirmPolicy",
+    "FlowCatalogue",
+    "FlowServer",
+    "FlowToolOptions",
+    "ProtocolOptions",
+    "ToolListNotifier",
+    "build_server",
+    "serve_stdio",
+]
