@@ -41,9 +41,23 @@ MAX_SUBFLOW_DEPTH = 20
 # ---- conditions ------------------------------------------------------------------------------------------------
 
 
+# Operators about the interview itself rather than a value: WasVisited asks whether an element has run; WasSelected
+# and WasSet are about screen choices and wait events, which never happen in an interview that does not pause.
+_INTERVIEW_OPERATORS: dict[str, Callable[[Interview, Condition], bool]] = {
+    "WasVisited": lambda iv, cond: cond.left in iv.visited,
+    "WasSelected": lambda iv, cond: False,
+    "WasSet": lambda iv, cond: False,
+}
+
+
 def conditions_hold(iv: Interview, conditions: tuple[Condition, ...], logic: str) -> bool:
     results = []
     for cond in conditions:
+        special = _INTERVIEW_OPERATORS.get(cond.operator)
+        if special is not None:
+            wanted = iv.value_of(cond.right)  # {!Element} WasVisited true / false
+            results.append(special(iv, cond) == (wanted is None or str(wanted).lower() == "true"))
+            continue
         left = iv.read(cond.left)
         right = iv.value_of(cond.right)
         try:

@@ -134,6 +134,22 @@ class FlowEngine:
 
     # ---- public ---------------------------------------------------------------------------------------------------
 
+    def configure_org(
+        self,
+        *,
+        labels: Mapping[str, str] | None = None,
+        permissions: set[str] | frozenset[str] | None = None,
+        organization: Mapping[str, Any] | None = None,
+    ) -> None:
+        """What $Label, $Permission and $Organization answer: custom labels, the running user's custom permissions,
+        the organization's fields."""
+        if labels is not None:
+            self._runtime.labels = dict(labels)
+        if permissions is not None:
+            self._runtime.permissions = set(permissions)
+        if organization is not None:
+            self._runtime.organization = dict(organization)
+
     def run(
         self,
         flow: Flow,
@@ -205,6 +221,7 @@ class FlowEngine:
                 raise FlowHalt(f"The flow connects to {current!r}, which is not one of its elements")
             iv.budget.used += 1
             iv.current = current
+            iv.visited.add(current)
             if iv.budget.used > iv.budget.limit:
                 raise LoopGuardTripped(
                     f"Infinite-loop guard: the interview executed more than {iv.budget.limit} elements (stopped at "

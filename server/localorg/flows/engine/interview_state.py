@@ -73,6 +73,11 @@ class EngineServices:
     base_url: str
     run_child: Callable[[Interview, Flow, dict[str, Any]], Interview] | None = None
     formula_cache: dict[str, CompiledFormula] = field(default_factory=dict)
+    # The org's configuration that globals answer from: custom labels ($Label), the custom permissions the running
+    # user has ($Permission) and the organization's fields ($Organization); $Setup reads custom settings records.
+    labels: dict[str, str] = field(default_factory=dict)
+    permissions: set[str] = field(default_factory=set)
+    organization: dict[str, Any] = field(default_factory=dict)
 
     def compile(self, text: str) -> CompiledFormula:
         compiled = self.formula_cache.get(text)
@@ -137,6 +142,7 @@ class Interview:
         self.fault_message: str | None = None
         self.current: str | None = None
         self.loops: dict[str, LoopCursor] = {}
+        self.visited: set[str] = set()  # elements this interview has run (the WasVisited operator)
         self.values: dict[str, Any] = {}
         self._formula_depth = 0
         self._constants = {c.name: c for c in flow.constants}

@@ -31,7 +31,8 @@ def read_global(iv: Interview, head: str, rest: list[str]) -> tuple[Any, list[st
     if head == "$User":
         return iv.user, rest
     if head == "$Label":
-        return ".".join(rest), []  # the embedded org has no translations: a label is its own name
+        label = ".".join(rest)
+        return iv.runtime.labels.get(label, label), []  # an unknown label reads as its own name
     if head == "$Api":
         return _api_global(iv, name), rest[1:]
     if head == "$GlobalConstant":
@@ -43,11 +44,15 @@ def read_global(iv: Interview, head: str, rest: list[str]) -> tuple[Any, list[st
         origin = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
         return (origin if name == "OriginDateTime" else None), rest[1:]
     if head == "$Organization":
-        return {"Id": ORG_ID, "Name": "Embedded Org"}, rest
+        return {"Id": ORG_ID, "Name": "Embedded Org", **iv.runtime.organization}, rest
     if head == "$Profile":
         return {"Name": "System Administrator"}, rest
-    if head in ("$UserRole", "$Setup", "$CustomMetadata", "$Permission", "$Client", "$Component"):
-        return (False if head == "$Permission" else None), []
+    if head == "$Permission":
+        return name in iv.runtime.permissions, rest[1:]
+    if head == "$Setup":
+        return _custom_setting(iv, name), rest[1:]
+    if head in ("$UserRole", "$CustomMetadata", "$Client", "$Component"):
+        return None, []
     raise KeyError(head)
 
 
@@ -79,3 +84,16 @@ def _api_global(iv: Interview, name: str) -> Any:
     if name == "Session_ID":
         return "SESSION_ID_REMOVED"  # never hand a real token to flow logic
     raise KeyError(f"$Api.{name}")
+
+
+def _custom_setting(iv: Interview, setting: str) -> dict[str, Any] | None:
+    """A hierarchy custom setting as $Setup reads it: the running user's record, else their profile's, else the
+    organization default (SetupOwnerId is the org, or unset)."""
+    rows = iv.runtime.records.rows(setting) if setting else []
+    user = iv.user or {}
+    for owner in (user.get("Id"), user.get("ProfileId")):
+        if owner:
+            hit = next((row for row in rows if str(row.get("SetupOwnerId") or "")[:15] == str(owner)[:15]), None)
+            if hit is not None:
+                return hit
+    return next((row for row in rows if str(row.get("SetupOwnerId") or ORG_ID).startswith("00D")), None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from salesforce_flow_mcp.localorg.flows.formula import values as fv
 from salesforce_flow_mcp.localorg.flows.formula.functions_date import DATE_FUNCTIONS
+from salesforce_flow_mcp.localorg.flows.formula.functions_encode import ENCODE_FUNCTIONS
 from salesforce_flow_mcp.localorg.flows.formula.functions_math import MATH_FUNCTIONS
 from salesforce_flow_mcp.localorg.flows.formula.functions_text import TEXT_FUNCTIONS
 from salesforce_flow_mcp.localorg.flows.formula.nodes import EvalContext, FunctionSpec, logic_and, logic_or
@@ -81,11 +82,43 @@ LOGIC_FUNCTIONS: dict[str, FunctionSpec] = dict(
 )
 
 # Every function the formula language knows, by upper-case name.
-FUNCTIONS: dict[str, FunctionSpec] = {**LOGIC_FUNCTIONS, **TEXT_FUNCTIONS, **MATH_FUNCTIONS, **DATE_FUNCTIONS}
+FUNCTIONS: dict[str, FunctionSpec] = {
+    **LOGIC_FUNCTIONS,
+    **TEXT_FUNCTIONS,
+    **MATH_FUNCTIONS,
+    **DATE_FUNCTIONS,
+    **ENCODE_FUNCTIONS,
+}
+
+# Functions Salesforce documents ("Formula Operators and Functions by Context") that the embedded org does not
+# evaluate, and why: a formula that uses one fails saying so instead of "Unknown function".
+NOT_YET: dict[str, str] = {
+    "CURRENCYRATE": "it needs multi-currency exchange rates, which the embedded org does not keep",
+    "DISTANCE": "location functions are not implemented yet",
+    "GEOLOCATION": "location functions are not implemented yet",
+    "GETSESSIONID": "a session id is never handed to flow logic",
+    "IMAGE": "it is only meaningful in a page layout or report",
+    "ISCHANGED": "it needs the record's prior values, which only a record-triggered save has",
+    "ISCLONE": "it is only meaningful while a record is being cloned",
+    "ISNEW": "it is only meaningful while a record is being saved",
+    "PRIORVALUE": "it needs the record's prior values, which only a record-triggered save has",
+    "PREDICT": "it needs an Einstein prediction model",
+    "VLOOKUP": "Salesforce offers it only in validation rules",
+    "PARENTGROUPVAL": "Salesforce offers it only in report summary formulas",
+    "PREVGROUPVAL": "Salesforce offers it only in report summary formulas",
+    "INCLUDE": "Salesforce offers it only in Visualforce and custom buttons",
+    "GETRECORDIDS": "Salesforce offers it only in custom buttons and links",
+    "LINKTO": "Salesforce offers it only in Visualforce and custom buttons",
+    "URLFOR": "Salesforce offers it only in Visualforce and custom buttons",
+    "REQUIRESCRIPT": "Salesforce offers it only in custom buttons and links",
+}
 
 
 def lookup_function(name: str) -> FunctionSpec:
     spec = FUNCTIONS.get(name.upper())
     if spec is None:
+        why = NOT_YET.get(name.upper())
+        if why is not None:
+            raise FormulaError(f"The embedded org does not evaluate {name.upper()}(): {why}.")
         raise FormulaError(f"Unknown function {name.upper()}. Check spelling.")
     return spec

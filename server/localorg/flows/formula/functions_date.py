@@ -128,6 +128,36 @@ def _fromunixtime(ctx: EvalContext, a: list[Any]) -> datetime.datetime | None:
         raise FormulaError("FROMUNIXTIME: the result is outside the supported date range") from None
 
 
+def _formatduration(ctx: EvalContext, a: list[Any]) -> str | None:
+    """FORMATDURATION(seconds [, include_days]) or FORMATDURATION(start, end [, include_days]): HH:MM:SS, or
+    D:HH:MM:SS with days; the span between two Times or DateTimes is its absolute length."""
+    if len(a) >= 2 and isinstance(a[1], datetime.date | datetime.time):
+        start, end, flag = a[0], a[1], (a[2] if len(a) > 2 else False)
+        if start is None or end is None:
+            return None
+        if isinstance(start, datetime.time) and isinstance(end, datetime.time):
+            base = datetime.date(2000, 1, 1)
+            span = datetime.datetime.combine(base, end) - datetime.datetime.combine(base, start)
+        elif isinstance(start, datetime.datetime) and isinstance(end, datetime.datetime):
+            span = end - start
+        else:
+            raise arg.param_error("FORMATDURATION", "two Times or two DateTimes", start)
+        seconds = abs(int(span.total_seconds()))
+    else:
+        number = arg.number("FORMATDURATION", a[0])
+        flag = a[1] if len(a) > 1 else False
+        if number is None:
+            return None
+        seconds = abs(int(number))
+    include_days = arg.boolean("FORMATDURATION", flag)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    if include_days:
+        days, hour = divmod(hours, 24)
+        return f"{days}:{hour:02d}:{minute:02d}:{second:02d}"
+    return f"{hours:02d}:{minute:02d}:{second:02d}"
+
+
 def _spec(name: str, min_args: int, max_args: int | None, impl: Any) -> tuple[str, FunctionSpec]:
     return name, FunctionSpec(name, min_args, max_args, impl)
 
@@ -150,6 +180,7 @@ DATE_FUNCTIONS: dict[str, FunctionSpec] = dict(
         _spec("ISOWEEK", 1, 1, _part("ISOWEEK", lambda d: d.isocalendar()[1])),
         _spec("ISOYEAR", 1, 1, _part("ISOYEAR", lambda d: d.isocalendar()[0])),
         _spec("ADDMONTHS", 2, 2, _addmonths),
+        _spec("FORMATDURATION", 1, 3, _formatduration),
         _spec("HOUR", 1, 1, _time_part("HOUR", lambda t: t.hour)),
         _spec("MINUTE", 1, 1, _time_part("MINUTE", lambda t: t.minute)),
         _spec("SECOND", 1, 1, _time_part("SECOND", lambda t: t.second)),
