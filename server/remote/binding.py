@@ -24,6 +24,7 @@ AUTH_MODES: tuple[str, ...] = get_args(AuthMode)
 ENV_AUTH = "SALESFORCE_FLOW_MCP_AUTH"
 ENV_HTTP_TOKEN = "SALESFORCE_FLOW_MCP_HTTP_TOKEN"
 ENV_PUBLIC_URL = "SALESFORCE_FLOW_MCP_PUBLIC_URL"
+ENV_MACHINE_CLIENTS = "SALESFORCE_FLOW_MCP_MACHINE_CLIENTS"
 MIN_TOKEN_LENGTH = 16
 
 
@@ -39,6 +40,7 @@ class HttpOptions:
     token: str | None = field(default=None, repr=False)
     token_generated: bool = False
     public_url: str | None = None  # where clients reach us (behind a TLS-terminating proxy); default http://host:port
+    machine_clients: str | None = None  # --auth oauth: JSON file of client-credentials clients (machine.py)
 
     @property
     def loopback(self) -> bool:
@@ -64,6 +66,7 @@ def resolve_http_options(
     token: str | None = None,
     public_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    machine_clients: str | None = None,
 ) -> HttpOptions:
     """Flags over the environment; raises BindRefusedError for what must not be served."""
     env = os.environ if env is None else env
@@ -72,6 +75,9 @@ def resolve_http_options(
         raise BindRefusedError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
     token = token or env.get(ENV_HTTP_TOKEN) or None
     public_url = public_url or env.get(ENV_PUBLIC_URL) or None
+    machine_clients = machine_clients or env.get(ENV_MACHINE_CLIENTS) or None
+    if machine_clients and mode != "oauth":
+        raise BindRefusedError("--machine-clients needs --auth oauth (machine clients get tokens at its /token)")
     if mode == "none" and not is_loopback_host(host):
         raise BindRefusedError(
             f"refusing to serve {host} without authentication: anyone who can reach that address could run tools "
@@ -95,4 +101,5 @@ def resolve_http_options(
         token=token if mode == "token" else None,
         token_generated=generated,
         public_url=public_url,
+        machine_clients=machine_clients,
     )

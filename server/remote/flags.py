@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from .binding import AUTH_MODES, ENV_AUTH, ENV_HTTP_TOKEN, ENV_PUBLIC_URL, HttpOptions, resolve_http_options
+from .binding import (
+    AUTH_MODES,
+    ENV_AUTH,
+    ENV_HTTP_TOKEN,
+    ENV_MACHINE_CLIENTS,
+    ENV_PUBLIC_URL,
+    HttpOptions,
+    resolve_http_options,
+)
 
 
 def add_http_flags(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +29,14 @@ def add_http_flags(parser: argparse.ArgumentParser) -> None:
         "--public-url", help=f"the server's URL as clients see it, e.g. behind a TLS proxy (env {ENV_PUBLIC_URL})"
     )
 
+    parser.add_argument(
+        "--machine-clients",
+        help=f"with --auth oauth: JSON file of client-credentials clients and the Salesforce identity each acts as "
+        f"(env {ENV_MACHINE_CLIENTS})",
+    )
+
 
 def http_options(args: argparse.Namespace) -> HttpOptions:
-    return resolve_http_options(args.host, args.port, args.auth, args.http_token, args.public_url)
+    return resolve_http_options(
+        args.host, args.port, args.auth, args.http_token, args.public_url, machine_clients=args.machine_clients
+    )

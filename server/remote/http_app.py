@@ -64,13 +64,19 @@ def build_http_app(running: Running, options: HttpOptions, oauth: OAuthServer | 
     from mcp.server.auth.provider import ProviderTokenVerifier
 
     server.middleware.append(UserContext())
-    return server.streamable_http_app(
+    auth = oauth.auth_settings()
+    app = server.streamable_http_app(
         host=options.host,
-        auth=oauth.auth_settings(),
+        auth=auth,
         token_verifier=ProviderTokenVerifier(oauth.provider),  # type: ignore[arg-type]
         auth_server_provider=oauth.provider,
         custom_starlette_routes=routes + oauth.signin.routes(),
     )
+    if oauth.machines:
+        from .client_credentials import ClientCredentialsGrant
+
+        app.add_middleware(ClientCredentialsGrant, provider=oauth.provider, clients=oauth.machines, auth=auth)
+    return app
 
 
 async def serve_http(settings: Settings, demo: bool, flows_dir: Path | None, options: HttpOptions) -> None:

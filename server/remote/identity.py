@@ -8,6 +8,7 @@ server's own identity, the one configured as for a single-user server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -17,6 +18,7 @@ from mcp.server.context import CallNext, ServerRequestContext
 from ..auth.credentials import Credentials
 from ..auth.errors import AuthError
 from .grants import SalesforceGrants
+from .machine import MACHINE_SUBJECT_PREFIX
 
 current_subject: ContextVar[str | None] = ContextVar("salesforce_flow_mcp_subject", default=None)
 
@@ -48,9 +50,18 @@ class UserCredentials:
     server's own otherwise. Every user is in the server's org (sign-in refuses another org), so the instance URL is
     the server's."""
 
-    def __init__(self, service: Credentials, grants: SalesforceGrants) -> None:
+    def __init__(
+        self, service: Credentials, grants: SalesforceGrants, machines: Mapping[str, Credentials] | None = None
+    ) -> None:
         self.service = service
         self.grants = grants
+        self.machines = dict(machines or {})  # subject "client:<id>" -> the Salesforce identity it is mapped to
+
+    def _machine(self, subject: str) -> Credentials:
+        found = self.machines.get(subject)
+        if found is None:
+            raise AuthError(f"the machine client {subject.removeprefix(MACHINE_SUBJECT_PREFIX)!r} is not configured")
+        return found
 
     @property
     def instance_url(self) -> str:
@@ -64,6 +75,8 @@ class UserCredentials:
         subject = current_subject.get()
         if subject is None:
             return await self.service.access_token()
+        if subject.startswith(MACHINE_SUBJECT_PREFIX):
+            return await self._machine(subject).access_token()
         grant = await self.grants.load(subject)
         if grant is None:
             raise AuthError(self.grants.sign_in_again)
@@ -73,7 +86,12 @@ class UserCredentials:
         subject = current_subject.get()
         if subject is None:
             return await self.service.refresh(rejected_token)
+        if subject.startswith(MACHINE_SUBJECT_PREFIX):
+            return await self._machine(subject).refresh(rejected_token)
         return await self.grants.refresh(subject, rejected_token)
 
     async def aclose(self) -> None:
+        for machine in self.machines.values():
+            if machine is not self.service:
+                await machine.aclose()
         await self.service.aclose()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 
@@ -20,6 +21,7 @@ from ..config import Settings
 from .binding import HttpOptions
 from .grants import SalesforceGrants, UpstreamApp
 from .identity import UserCredentials
+from .machine import MachineClient, load_machine_clients, machine_credentials
 from .provider import SCOPE, FlowAuthProvider
 from .sealing import Sealer
 from .signin import CALLBACK_PATH, SalesforceSignIn
@@ -38,12 +40,16 @@ class OAuthServer:
     signin: SalesforceSignIn
     provider: FlowAuthProvider
     options: HttpOptions
+    login_url: str
+    machines: dict[str, MachineClient] = field(default_factory=dict)
     service: Credentials | None = None  # the server's own identity, once the REST client has it
 
     def credentials(self, service: Credentials) -> Credentials:
-        """Wraps the server's own credentials: users' requests run with their own tokens."""
+        """Wraps the server's own credentials: users' requests run with their own tokens, machine clients' with the
+        identity each is mapped to."""
         self.service = service
-        return UserCredentials(service, self.grants)
+        mapped = {m.subject: machine_credentials(m, self.login_url, service) for m in self.machines.values()}
+        return UserCredentials(service, self.grants, mapped)
 
     def org_url(self) -> str | None:
         try:
@@ -83,6 +89,7 @@ def open_oauth_server(
             f"SALESFORCE_CLIENT_SECRET), SALESFORCE_LOGIN_URL (your My Domain), and register {options.base_url}"
             f"{CALLBACK_PATH} as its callback URL"
         )
+    machines = load_machine_clients(Path(options.machine_clients), env) if options.machine_clients else {}
     spec = store_spec or default_store_spec(env)
     shared = not spec.startswith(("sqlite:", "/", ".")) and ":memory:" not in spec
     sealer = Sealer.from_env(env, ephemeral_ok=not shared)
@@ -96,5 +103,5 @@ def open_oauth_server(
     signin = SalesforceSignIn(records, grants, upstream)
     provider = FlowAuthProvider(records, grants, options.resource_url, signin)
     signin.provider = provider
-    server = OAuthServer(store, records, grants, signin, provider, options)
+    server = OAuthServer(store, records, grants, signin, provider, options, settings.login_url, machines)
     return server

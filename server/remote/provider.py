@@ -30,6 +30,7 @@ from mcp.server.auth.provider import (
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 from .grants import SalesforceGrants
+from .machine import MACHINE_SUBJECT_PREFIX
 from .store import SealedRecords, hashed
 
 ACCESS_TOKEN_LIFETIME = 3600
@@ -182,7 +183,7 @@ class FlowAuthProvider:
             await self.records.delete(hashed("refresh", token.token))
             if token.access_key:
                 await self.records.delete(token.access_key)
-        if token.subject and not token.subject.startswith("client:"):
+        if token.subject and not token.subject.startswith(MACHINE_SUBJECT_PREFIX):
             await self.grants.sign_out(token.subject)
 
 

@@ -87,6 +87,12 @@ class LiveOrg:
             )
         )
 
+    def register_app(self, client_id: str, secret: str, run_as: str) -> None:
+        """Another app, used only for the client-credentials flow (a machine client's own Salesforce identity)."""
+        connected_apps(self.state).register(
+            ConnectedApp(client_id, client_secret=secret, client_credentials_user=run_as)
+        )
+
     @property
     def token_requests(self) -> int:
         return self.app.counts[("POST", "/services/oauth2/token")]

@@ -11,6 +11,8 @@ MUST NOT accept or transit any other tokens" (no token passthrough), revocation 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,19 +22,37 @@ import anyio
 import httpx2
 import pytest
 from cryptography.fernet import Fernet
+from mcp import Client
+from mcp.client.auth.extensions.client_credentials import ClientCredentialsOAuthProvider
+from mcp.client.streamable_http import streamable_http_client
 
 from salesforce_flow_mcp.remote.provider import McpAccessToken
 from salesforce_flow_mcp.remote.sealing import Sealer
 from salesforce_flow_mcp.remote.store import SealedRecords, SqliteStore, hashed
 
 from .browser import MemoryStorage, oauth_client
-from .live_org import TEAM_APP, TEAM_SECRET, LiveOrg, live_org
+from .live_org import INTEGRATION_USER, TEAM_APP, TEAM_SECRET, LiveOrg, live_org
 from .procs import Served, free_port, serve_http
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 ALICE, BOB = "alice@team.example", "bob@team.example"
 MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+CI_USER, CI_SECRET, CI_APP_SECRET = "ci@team.example", "ci-agent-secret-0123456789", "ci-app-secret-0123456789"
+REPORTING_SECRET = "reporting-secret-0123456789"
+MACHINE_CLIENTS = [
+    {
+        "client_id": "ci-agent",
+        "client_secret": "env:CI_AGENT_SECRET",
+        "salesforce": {"grant": "client_credentials", "client_id": "CiApp", "client_secret": "env:CI_APP_SECRET"},
+    },
+    {
+        "client_id": "reporting",
+        "client_secret": "sha256:" + hashlib.sha256(REPORTING_SECRET.encode()).hexdigest(),
+        "salesforce": {"grant": "server"},
+    },
+]
+MACHINE_ENV = {"CI_AGENT_SECRET": CI_SECRET, "CI_APP_SECRET": CI_APP_SECRET}
 
 
 @dataclass
@@ -66,8 +86,13 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
         org.add_user(BOB, "Bob")
         port = free_port()
         org.register_team_app(f"http://127.0.0.1:{port}/oauth/salesforce/callback")
+        org.add_user(CI_USER, "Robot")
+        org.register_app("CiApp", CI_APP_SECRET, CI_USER)
         store = tmp / "remote.db"
-        with serve_http(["--auth", "oauth"], tmp, oauth_env(org, store, key), port=port) as served:
+        machines = tmp / "machines.json"
+        machines.write_text(json.dumps({"clients": MACHINE_CLIENTS}))
+        env = {**oauth_env(org, store, key), **MACHINE_ENV, "SALESFORCE_FLOW_MCP_MACHINE_CLIENTS": str(machines)}
+        with serve_http(["--auth", "oauth"], tmp, env, port=port) as served:
             yield Team(org, served, store, key)
 
 
@@ -196,3 +221,45 @@ async def test_sign_out_revokes_the_salesforce_sign_in(team: Team) -> None:
         )
     assert after.status_code == 401
     assert team.org.app.counts[("POST", "/services/oauth2/revoke")] == revokes + 1
+
+
+def machine_client(url: str, client_id: str, secret: str, mode: str = "legacy") -> Client:
+    provider = ClientCredentialsOAuthProvider(
+        url, MemoryStorage(), client_id, secret, scope="flows", issuer=url.removesuffix("/mcp")
+    )
+    http = httpx2.AsyncClient(auth=provider, timeout=60)
+    return Client(streamable_http_client(url, http_client=http), mode=mode)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("client_id", "secret", "runs_as"),
+    [("ci-agent", CI_SECRET, CI_USER), ("reporting", REPORTING_SECRET, INTEGRATION_USER)],
+)
+async def test_machine_clients_get_tokens_by_client_credentials_and_act_as_their_mapped_identity(
+    team: Team, client_id: str, secret: str, runs_as: str
+) -> None:
+    """RFC 6749 §4.4 at our token endpoint, with the official client's ClientCredentialsOAuthProvider."""
+    async with machine_client(team.server.url, client_id, secret, "2026-07-28") as client:
+        result = await client.call_tool("flow_Who_Am_I", {})
+        assert not result.is_error, result
+        assert result.structured_content["username"] == runs_as
+
+
+async def test_client_credentials_refusals_and_metadata(team: Team) -> None:
+    async with httpx2.AsyncClient(base_url=team.server.base_url) as http:
+        asm = (await http.get("/.well-known/oauth-authorization-server")).json()
+        assert "client_credentials" in asm["grant_types_supported"]
+        wrong = await http.post("/token", data={"grant_type": "client_credentials"}, auth=("ci-agent", "wrong-secret"))
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+        unknown = await http.post(
+            "/token", data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": CI_SECRET}
+        )
+        assert unknown.status_code == 401
+        foreign = await http.post(
+            "/token",
+            data={"grant_type": "client_credentials", "resource": "https://other.example/mcp"},
+            auth=("ci-agent", CI_SECRET),
+        )
+        assert foreign.status_code == 400 and foreign.json()["error"] == "invalid_target"
+        good = await http.post("/token", data={"grant_type": "client_credentials"}, auth=("ci-agent", CI_SECRET))
+        assert good.status_code == 200 and "refresh_token" not in good.json()  # RFC 6749 §4.4.3
