@@ -153,3 +153,49 @@ def test_a_success_status_with_an_undocumented_body_is_unexpected(body: Any) -> 
 def test_a_result_count_that_does_not_match_the_inputs_is_unexpected() -> None:
     with pytest.raises(UnexpectedResponse, match="2 results for 1 inputs"):
         read_action_answer(reply(200, [SUCCESS_ITEM, SUCCESS_ITEM]), 1)
+
+
+ACCOUNT_FLOW = """<?xml version="1.0" encoding="UTF-8"?>
+<Flow xmlns="http://soap.sforce.com/2006/04/metadata">
+    <apiVersion>59.0</apiVersion>
+    <label>Create Named Account</label>
+    <processType>AutoLaunchedFlow</processType>
+    <recordCreates><name>Create</name><label>Create</label><locationX>0</locationX><locationY>0</locationY>
+        <assignRecordIdToReference>accountId</assignRecordIdToReference>
+        <inputAssignments><field>Name</field><value><elementReference>accountName</elementReference></value>
+        </inputAssignments><object>Account</object></recordCreates>
+    <start><locationX>0</locationX><locationY>0</locationY><connector><targetReference>Create</targetReference>
+        </connector></start>
+    <status>Active</status>
+    <variables><name>accountId</name><dataType>String</dataType><isCollection>false</isCollection>
+        <isInput>false</isInput><isOutput>true</isOutput></variables>
+    <variables><name>accountName</name><dataType>String</dataType><isCollection>false</isCollection>
+        <isInput>true</isInput><isOutput>false</isOutput></variables>
+</Flow>"""
+
+
+async def test_several_inputs_share_one_transaction_and_the_result_says_so() -> None:
+    """Metadata API, InvocableActionSettings
+    (https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_invocableactionsettings.htm):
+    with isPartialSaveAllowed false "if one invocable action fails, Salesforce rolls back other invocable actions in
+    the same transaction"; with true it "tries three times to execute invocable actions that run successfully and
+    rolls back only" the failed ones. The result never says the other records were surely saved."""
+    from salesforce_flow_mcp.tools.operations import SHARED_TRANSACTION
+
+    async with org_stack() as stack:
+        deployed = await stack.org.post("/__org/flows", params={"name": "Create_Named_Account"}, content=ACCOUNT_FLOW)
+        assert deployed.status_code == 201, deployed.text
+        arguments = {"flowApiName": "Create_Named_Account", "inputs": [{"accountName": "Acme"}, {}]}
+        result = await stack.call("invoke_flow", arguments)
+        assert result.is_error and "of 2 flow invocations failed" in text_of(result)
+        assert SHARED_TRANSACTION in text_of(result)
+        tool = next(t for t in (await stack.mcp.list_tools()).tools if t.name == "invoke_flow")
+        assert "one Salesforce transaction" in (tool.description or "")
+
+
+async def test_the_shared_transaction_note_on_a_replayed_mixed_400() -> None:
+    from salesforce_flow_mcp.tools.operations import SHARED_TRANSACTION
+
+    async with recorded_stack(recorded(400, [SUCCESS_ITEM, FAILED_ITEM])) as (mcp, _):
+        result = await mcp.call_tool("invoke_flow", {"flowApiName": FLOW, "inputs": [{"lastName": "Doe"}, {}]})
+        assert SHARED_TRANSACTION in text_of(result)

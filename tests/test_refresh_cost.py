@@ -25,7 +25,7 @@ import httpx2
 import pytest
 
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
-from salesforce_flow_mcp.salesforce.invocable_flows import VERSION_QUERY
+from salesforce_flow_mcp.salesforce.definition_view import VERSION_QUERY
 from tests.recorded_org import RecordedOrg, action, describe, recorded_stack
 from tests.support import Stack, org_stack
 from tests.test_flow_tools import tiny_flow
@@ -180,3 +180,34 @@ async def _entries(running: Any) -> list[Any]:
     entries = await fetcher.load()
     assert entries is not None
     return entries
+
+
+# --- which version runs, shown (item: say which version runs) -------------------------------------------------------
+
+
+async def test_list_invocable_flows_search_flows_and_the_tool_text_show_a_newer_version_than_the_active_one() -> None:
+    """REST API guide (Get Custom Invocable Actions,
+    https://developer.salesforce.com/docs/platform/api-rest/guide/resources-actions-invocable-custom-get.html): a
+    flow admin runs the latest version, a flow user the active one; Salesforce Help (Distribute a Flow with the REST
+    API, https://help.salesforce.com/s/articleView?id=sf.flow_distribute_system_rest.htm) says the active one. Neither
+    is promised: a flow whose latest version is not the active one says so."""
+    from salesforce_flow_mcp.salesforce.definition_view import NEWER_VERSION_NOTE
+
+    async with org_stack() as stack:
+        await mixed_org(stack)
+        await stack.call("refresh_flows")
+        listed = (await stack.call("list_invocable_flows")).structured_content["actions"]
+        status = {a["name"]: a.get("versionStatus") for a in listed}
+        assert status["Drafted_Echo"]["newerVersionThanActive"] is True and status["Drafted_Echo"]["note"]
+        assert status["acme__Drafted_Packaged"]["newerVersionThanActive"] is True
+        assert status["Plain_Echo"]["newerVersionThanActive"] is False and "note" not in status["Plain_Echo"]
+        assert status["Reissued_Echo"]["newerVersionThanActive"] is False, "an older obsolete version is no warning"
+        tools = {t.name: t for t in (await stack.mcp.list_tools()).tools}
+        assert NEWER_VERSION_NOTE in (tools["flow_Drafted_Echo"].description or "")
+        assert NEWER_VERSION_NOTE not in (tools["flow_Plain_Echo"].description or "")
+    async with org_stack(max_flow_tools=3) as stack:
+        await mixed_org(stack)
+        await stack.call("refresh_flows")
+        found = (await stack.call("search_flows", {"query": "Drafted Echo"})).structured_content["flows"]
+        drafted = next(f for f in found if f["flowApiName"] == "Drafted_Echo")
+        assert drafted["versionStatus"]["newerVersionThanActive"] is True

@@ -42,7 +42,7 @@ async def test_all_ten_tools_over_stdio(mode: str, dialect: str) -> None:
         flows = await ok("list_flows", {"q": "Status = 'Active'"})
         quote = next(r for r in flows["records"] if r["ApiName"] == "Quote_Discount_Calculator")
         assert (await ok("get_flow", {"flowId": quote["Id"]}))["Label"] == "Quote Discount Calculator"
-        assert await ok("update_flow", {"flowId": quote["Id"], "Description": "over stdio"}) == {"success": True}
+        assert (await ok("update_flow", {"flowId": quote["Id"], "Description": "over stdio"}))["success"] is True
         actions = await ok("list_invocable_flows", {})
         assert "Quote_Discount_Calculator" in {a["name"] for a in actions["actions"]}
         meta = await ok("get_invocable_flow_metadata", {"flowApiName": "Quote_Discount_Calculator"})

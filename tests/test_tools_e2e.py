@@ -132,9 +132,7 @@ async def test_list_get_and_update_flows(stack: Stack) -> None:
     )
     assert flow["ProcessType"] == "AutoLaunchedFlow" and flow["Status"] == "Active" and flow["VersionNumber"] == 1
 
-    assert await ok(stack, "update_flow", {"flowId": quote["Id"], "Description": "Prices quotes (v2)"}) == {
-        "success": True
-    }
+    assert (await ok(stack, "update_flow", {"flowId": quote["Id"], "Description": "Prices quotes (v2)"}))["success"]
     # Real orgs keep the description on the FlowDefinition (the salesforce dialect PATCHes it there), so read it back
     # from FlowDefinitionView, which both dialects serve.
     described = await ok(

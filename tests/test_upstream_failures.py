@@ -51,7 +51,7 @@ async def test_a_get_retries_a_503_and_succeeds() -> None:
     async with org_stack() as stack:
         await stack.hook("/__org/fail", {"status": 503, "count": 1, "body": "Server busy", "contentType": "text/plain"})
         before = await usage(stack)
-        result = await stack.call("list_invocable_flows")
+        result = await stack.call("get_invocable_flow_metadata", {"flowApiName": "Route_Support_Case"})
         assert not result.is_error, text_of(result)
         assert await usage(stack) == before + 2, "one 503, then the retry"
 

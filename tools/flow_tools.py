@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from salesforce_flow_mcp.aliases import Args
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
+from salesforce_flow_mcp.salesforce.definition_view import NEWER_VERSION_NOTE
 from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.salesforce.routes import invoke_flow_action
@@ -34,10 +35,13 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> Re
             return Outcome(result.get("outputValues") or {})
         return Outcome(None, is_error=True, message=f"Flow {api_name} failed: {describe_failure(result)}")
 
+    description = schemas.description
+    if entry.versions is not None and entry.versions.newer_than_active:
+        description = f"{description} {NEWER_VERSION_NOTE}".strip()
     tool = tool_definition(
         tool_name,
         schemas.title,
-        schemas.description,
+        description,
         schemas.input_schema,
         schemas.output_schema,
         read_only=False,
@@ -148,4 +152,5 @@ def _summary(entry: FlowEntry) -> Args:
         "inputs": inputs,
         "outputs": [p.get("name") for p in entry.describe.get("outputs") or [] if isinstance(p, dict)],
         "invokeWith": json.dumps({"flowApiName": entry.api_name, "inputs": [{}]}),
+        "versionStatus": entry.versions.status() if entry.versions is not None else None,
     }

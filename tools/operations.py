@@ -88,6 +88,15 @@ def _require_one_of(*names: str) -> Callable[[Args], None]:
     return check
 
 
+# What Salesforce documents for several inputs in one request (InvocableActionSettings.isPartialSaveAllowed;
+# docs/salesforce-behaviour.md, "Several inputs, one transaction").
+SHARED_TRANSACTION = (
+    "All records of this call ran in one transaction: if the org's partial save for invocable actions is off, a "
+    "failure rolls back every record, those reported as successful included; if it is on, Salesforce runs the "
+    "successful ones again (up to three attempts) and keeps them. Check the records before running the flow again."
+)
+
+
 def _invoke_results(result: Any) -> Outcome:
     """invoke_flow reports per-record results; any failed record makes the call an error, with all results kept."""
     if isinstance(result, dict):
@@ -96,6 +105,8 @@ def _invoke_results(result: Any) -> Outcome:
             total = len(result["outputs"])
             lines = [f"record {i}: {describe_failure(r)}" for i, r in failed]
             summary = f"{len(failed)} of {total} flow invocations failed: " + "; ".join(lines)
+            if total > 1:
+                summary += " " + SHARED_TRANSACTION
             return Outcome(result, is_error=True, message=summary)
     return Outcome(result)
 
@@ -128,7 +139,7 @@ def _check_soql(required: bool) -> Callable[[Args], None]:
 
 
 FLOW_ID = _record_id("Id of a Flow version record (prefix 301), as list_flows or query_flows return it")
-INTERVIEW_ID = _record_id("Id of a FlowInterview record (prefix 0Fo), as create_flow_interview returns it")
+INTERVIEW_ID = _record_id("Id of a paused FlowInterview record (prefix 0Fo), as create_flow_interview returns it")
 FLOW_API_NAME = _api_name("API name of an invocable flow, e.g. Route_Support_Case (see list_invocable_flows)")
 
 OPERATION_TOOLS: tuple[OperationTool, ...] = (
@@ -150,7 +161,10 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="get_flow",
         title="Get a flow",
-        description="Get one flow version by its Id: API name, label, description, process type, status, version.",
+        description=(
+            "Get one flow version by its Id: API name (ns__Name when namespaced), label, the version's and the "
+            "definition's description, process type, status, version, and which version is active."
+        ),
         properties={"flowId": FLOW_ID},
         required=("flowId",),
         output=output_schema("FlowDefinition"),
@@ -161,9 +175,11 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="update_flow",
         title="Activate, deactivate or describe a flow",
         description=(
-            "Change a flow version: Status Active activates this version (deactivating the one active before), "
-            "Status Obsolete deactivates the flow; Description replaces its description. Changes the org for "
-            "every user: confirm with the user first."
+            "Change a flow version: Status Active activates this version (the one active before becomes "
+            "obsolete); Status Obsolete deactivates the flow only when this version is the active one (any other "
+            "version is left as it is); Description replaces the flow definition's description (get_flow shows it "
+            "as DefinitionDescription). The result says which version is active and what changed. Changes the org "
+            "for every user: confirm with the user first."
         ),
         properties={
             "flowId": FLOW_ID,
@@ -180,9 +196,10 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="create_flow_interview",
         title="Start a flow interview",
         description=(
-            "Start a flow by API name with optional input variables (inputs: [{name, value}]). Returns the "
-            "interview's id; a flow that stops at a screen or wait stays paused and can be read with "
-            "get_flow_interview and removed with delete_flow_interview. The flow may create or change records."
+            "Start an autolaunched flow by API name with optional input variables (inputs: [{name, value}]). One "
+            "that reaches a Wait element stays paused: id is then its FlowInterview Id, for get_flow_interview and "
+            "delete_flow_interview. One that runs to the end is not stored: id is null and its outputs come back. "
+            "The flow may create or change records."
         ),
         properties={
             "FlowDefinitionView": {
@@ -233,7 +250,10 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="list_invocable_flows",
         title="List invocable flows",
-        description="List the flows that can be invoked as actions (active autolaunched flows): name, label, type.",
+        description=(
+            "List the flows that can be invoked as actions (autolaunched flows with an active version): name, "
+            "label, type."
+        ),
         properties={},
         output=output_schema("InvocableActionList"),
         hints=READ,
@@ -258,7 +278,10 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         description=(
             "Run an invocable flow once per input record: inputs is a list of objects mapping input variable "
             "names to values (see get_invocable_flow_metadata). Returns one result per record in order "
-            "(isSuccess, outputValues, errors). The flow may create or change records."
+            "(isSuccess, outputValues, errors). All records of one call run in one Salesforce transaction and share "
+            "its limits: when one fails, the org's partial-save setting decides whether the others are kept "
+            "(retried) or rolled back, so isSuccess does not by itself mean a record's changes were saved. The "
+            "flow may create or change records."
         ),
         properties={
             "flowApiName": FLOW_API_NAME,

@@ -15,6 +15,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from .client import SalesforceClient
+from .definition_view import FlowVersions, read_flow_versions
 from .describe_cache import DescribeCache
 from .errors import SalesforceError
 from .routes import FLOW_ACTION_PATH, FLOW_ACTIONS_PATH, fill_path
@@ -22,40 +23,6 @@ from .routes import FLOW_ACTION_PATH, FLOW_ACTIONS_PATH, fill_path
 logger = logging.getLogger(__name__)
 
 COMPOSITE_BATCH_LIMIT = 25
-# Every flow with an active version. IsActive would miss the many flows whose latest version is a newer draft: it
-# means "the latest version is the active one" (docs/salesforce-behaviour.md, "Which flows have an active version").
-VERSION_QUERY = (
-    "SELECT ApiName, NamespacePrefix, ActiveVersionId, LatestVersionId, LastModifiedDate "
-    "FROM FlowDefinitionView WHERE ActiveVersionId != null"
-)
-
-
-def qualified_name(namespace: str | None, api_name: str) -> str:
-    """`ns__Name`, the name the flow's action has; FlowDefinitionView keeps the namespace in its own field (an
-    ApiName that already carries it is taken as it is, so both readings of the view give the same name)."""
-    if namespace and not api_name.startswith(f"{namespace}__"):
-        return f"{namespace}__{api_name}"
-    return api_name
-
-
-@dataclass(frozen=True)
-class FlowVersions:
-    """What FlowDefinitionView says about one flow: its active version (what a flow user runs), its latest version
-    (what a flow admin runs) and when the definition last changed."""
-
-    active_id: str | None
-    latest_id: str | None
-    modified: str
-
-    @property
-    def key(self) -> str:
-        """Changes whenever the describe of either version could: a new active version, a new latest, an edit."""
-        return f"{self.active_id or ''}|{self.latest_id or ''}|{self.modified}"
-
-    @property
-    def newer_than_active(self) -> bool:
-        """The latest version is not the active one (a newer draft, or a version that is not activated)."""
-        return bool(self.active_id and self.latest_id and self.active_id != self.latest_id)
 
 
 @dataclass(frozen=True)
@@ -189,17 +156,10 @@ class InvocableFlowFetcher:
     async def _versions(self) -> dict[str, FlowVersions]:
         """Action name (ns__Name) -> the flow's versions, for every flow with an active version."""
         try:
-            result = await self.client.query(VERSION_QUERY)
+            return await read_flow_versions(self.client)
         except SalesforceError as exc:
             logger.info("no flow versions from FlowDefinitionView (%s): the describe cache is bypassed", exc)
             return {}
-        return {
-            qualified_name(r.get("NamespacePrefix"), str(r["ApiName"])): FlowVersions(
-                r.get("ActiveVersionId"), r.get("LatestVersionId"), str(r.get("LastModifiedDate") or "")
-            )
-            for r in result.get("records") or []
-            if isinstance(r, dict) and r.get("ApiName")
-        }
 
     async def _describe_all(self, names: list[str]) -> tuple[dict[str, dict[str, Any]], int]:
         found: dict[str, dict[str, Any]] = {}

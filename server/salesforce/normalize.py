@@ -26,10 +26,13 @@ _SEED_FLOW_FIELDS = (
 )
 
 
-def _api_name_of_tooling_flow(record: Record) -> str | None:
+def api_name_of_tooling_flow(record: Record) -> str | None:
+    """`ns__DeveloperName` from a Tooling Flow record's Definition (or its FullName, which carries the namespace)."""
     definition = record.get("Definition")
     if isinstance(definition, dict) and definition.get("DeveloperName"):
-        return str(definition["DeveloperName"])
+        namespace = definition.get("NamespacePrefix")
+        name = str(definition["DeveloperName"])
+        return f"{namespace}__{name}" if namespace and not name.startswith(f"{namespace}__") else name
     full_name = record.get("FullName")
     if isinstance(full_name, str) and full_name:
         return _VERSION_SUFFIX.sub("", full_name)
@@ -41,8 +44,25 @@ def flow_from_tooling(record: Record) -> Record:
     out: Record = {}
     for key, value in record.items():
         out[_TOOLING_FLOW_RENAMES.get(key, key)] = value
-    out["ApiName"] = _api_name_of_tooling_flow(record)
+    out["ApiName"] = api_name_of_tooling_flow(record)
     return _seed_first(out)
+
+
+def flow_detail(record: Record) -> Record:
+    """get_flow's answer: the version, and beside it what its definition says (the description update_flow writes,
+    which version is active, whether the flow came from a managed package)."""
+    out = flow_from_tooling(record)
+    found = record.get("Definition")
+    definition: Record = found if isinstance(found, dict) else {}
+    active, latest = definition.get("ActiveVersionId"), definition.get("LatestVersionId")
+    out["DefinitionDescription"] = definition.get("Description")
+    out["NamespacePrefix"] = definition.get("NamespacePrefix")
+    out["ActiveVersionId"] = active
+    out["LatestVersionId"] = latest
+    out["IsActiveVersion"] = record.get("Id") is not None and record.get("Id") == active
+    if record.get("ManageableState") == "installed":
+        out["note"] = "Installed from a managed package: it can be run and described, but its metadata cannot be read."
+    return out
 
 
 def _seed_first(record: Record) -> Record:

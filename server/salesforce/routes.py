@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ..aliases import Args, Dialect
-from . import normalize, soql
+from . import flow_versions, normalize, soql
 from .action_answers import ActionAnswer, first_error_code, read_action_answer
 from .client import SalesforceClient
-from .errors import SalesforceAPIError
+from .definition_view import read_flow_versions
+from .errors import SalesforceAPIError, SalesforceError
 
 Handler = Callable[[SalesforceClient, Args], Awaitable[Any]]
 
@@ -27,7 +28,6 @@ FLOW_ACTIONS_PATH = "/actions/custom/flow"
 FLOW_ACTION_PATH = FLOW_ACTIONS_PATH + "/{flowApiName}"
 
 SEED_FLOW_FIELDS = "Id, ApiName, Label, ProcessType, Status, VersionNumber"
-TOOLING_FLOW_FIELDS = "Id, Definition.DeveloperName, MasterLabel, ProcessType, Status, VersionNumber"
 
 
 def fill_path(template: str, args: Args) -> str:
@@ -57,53 +57,12 @@ class Call:
         return self.normalize(reply.body)
 
 
-def list_flows_query(fields: str, args: Args) -> str:
-    """`q` is either a whole SELECT or a condition for the default query's WHERE clause."""
-    q = (args.get("q") or "").strip()
-    if q.upper().startswith("SELECT"):
-        return q
-    return f"SELECT {fields} FROM Flow" + (f" WHERE {q}" if q else "") + " ORDER BY VersionNumber"
-
-
 def _flow_inputs(args: Args) -> dict[str, Any]:
     """The seed's `inputs: [{name, value}]` as one invocable-action input record."""
     return {item["name"]: item.get("value") for item in args.get("inputs") or []}
 
 
 # --- the salesforce dialect's multi-request operations -------------------------------------------------------------
-
-
-# The seed's Flow field names as the Tooling API spells them, so a list_flows condition such as ApiName = 'X' means
-# the same in both dialects.
-SEED_TO_TOOLING_FLOW_FIELDS = {"ApiName": "Definition.DeveloperName", "Label": "MasterLabel"}
-
-
-async def _sf_list_flows(client: SalesforceClient, args: Args) -> Any:
-    query = soql.rename_fields(list_flows_query(TOOLING_FLOW_FIELDS, args), SEED_TO_TOOLING_FLOW_FIELDS)
-    result = await client.query(query, tooling=True)
-    return normalize.flow_list(result, normalize.flow_from_tooling)
-
-
-async def _sf_update_flow(client: SalesforceClient, args: Args) -> Any:
-    """PATCH FlowDefinition.Metadata; a Metadata PATCH without activeVersionNumber deactivates, so always send it."""
-    flow = await client.get(fill_path("/tooling/sobjects/Flow/{flowId}", args))
-    definition_id = flow.get("DefinitionId")
-    if not definition_id:
-        raise SalesforceAPIError(404, "NOT_FOUND", f"flow {args['flowId']} has no FlowDefinition")
-    definition_path = fill_path("/tooling/sobjects/FlowDefinition/{id}", {"id": definition_id})
-    definition = await client.get(definition_path)
-    metadata = dict(definition.get("Metadata") or {})
-    active = metadata.get("activeVersionNumber") or 0
-    status = args.get("Status")
-    if status == "Active":
-        active = flow.get("VersionNumber")
-    elif status == "Obsolete":
-        active = 0
-    patch: Args = {"activeVersionNumber": active}
-    if "Description" in args:
-        patch["description"] = args["Description"]
-    await client.request("PATCH", definition_path, json_body={"Metadata": {**metadata, **patch}})
-    return normalize.success()
 
 
 async def _sf_create_interview(client: SalesforceClient, args: Args) -> Any:
@@ -120,19 +79,33 @@ async def _sf_create_interview(client: SalesforceClient, args: Args) -> Any:
         )
     outputs = result.get("outputValues") or {}
     guid = outputs.get("Flow__InterviewGuid")
-    record_id = guid
-    if guid and outputs.get("Flow__InterviewStatus") in ("Waiting", "Paused", "Started"):
+    status = outputs.get("Flow__InterviewStatus")
+    record_id = None
+    if guid and status in ("Waiting", "Paused", "Started"):
         found = await client.query(f"SELECT Id FROM FlowInterview WHERE Guid = {soql.literal(guid)}")
         if found.get("records"):
             record_id = found["records"][0]["Id"]
     return {
+        # Only a paused interview is a FlowInterview record; a GUID here would be refused by get_flow_interview.
         "id": record_id,
         "success": True,
         "errors": [],
         "interviewGuid": guid,
-        "interviewStatus": outputs.get("Flow__InterviewStatus"),
+        "interviewStatus": status,
         "outputValues": outputs,
+        "message": _interview_message(status, record_id),
     }
+
+
+def _interview_message(status: Any, record_id: str | None) -> str:
+    if record_id:
+        return f"The interview is paused ({status}): get_flow_interview reads it, delete_flow_interview removes it."
+    if status in ("Waiting", "Paused", "Started"):
+        return f"The interview reported {status} but no FlowInterview record was found for its GUID."
+    return (
+        f"The interview ran to the end ({status}). Salesforce does not store a finished interview, so there is no "
+        "FlowInterview record (id is null); its outputs are in outputValues."
+    )
 
 
 async def _seed_create_interview(client: SalesforceClient, args: Args) -> Any:
@@ -167,8 +140,21 @@ async def _invoke(client: SalesforceClient, args: Args) -> Any:
     return normalize.invoke_results(answer.results)
 
 
+async def _list_invocable_with_status(client: SalesforceClient, args: Args) -> Any:
+    """The flow actions, each with which of its versions runs (FlowDefinitionView: one more request)."""
+    listing = await client.get(FLOW_ACTIONS_PATH)
+    try:
+        versions = await read_flow_versions(client)
+    except SalesforceError:
+        return listing  # the list still answers; only the version status is missing
+    for action in (listing or {}).get("actions") or []:
+        found = versions.get(str(action.get("name"))) if isinstance(action, dict) else None
+        if found is not None:
+            action["versionStatus"] = found.status()
+    return listing
+
+
 # operation -> dialect -> handler. Shared entries are the same object in both columns.
-_list_invocable = Call("GET", FLOW_ACTIONS_PATH)
 _describe_invocable = Call("GET", FLOW_ACTION_PATH)
 _get_interview = Call("GET", "/sobjects/FlowInterview/{interviewId}", normalize=normalize.interview)
 _delete_interview = Call("DELETE", "/sobjects/FlowInterview/{interviewId}", normalize=lambda _: normalize.success())
@@ -178,14 +164,14 @@ ROUTES: dict[str, dict[Dialect, Handler]] = {
         "seed": Call(
             "GET",
             "/sobjects/Flow",
-            params=lambda a: {"q": list_flows_query(SEED_FLOW_FIELDS, a)},
+            params=lambda a: {"q": flow_versions.list_flows_query(SEED_FLOW_FIELDS, a)},
             normalize=normalize.flow_list,
         ),
-        "salesforce": _sf_list_flows,
+        "salesforce": flow_versions.list_flows,
     },
     "get_flow": {
         "seed": Call("GET", "/sobjects/Flow/{flowId}"),
-        "salesforce": Call("GET", "/tooling/sobjects/Flow/{flowId}", normalize=normalize.flow_from_tooling),
+        "salesforce": flow_versions.get_flow,
     },
     "update_flow": {
         "seed": Call(
@@ -194,12 +180,12 @@ ROUTES: dict[str, dict[Dialect, Handler]] = {
             body=lambda a: {k: a[k] for k in ("Description", "Status") if k in a},
             normalize=lambda _: normalize.success(),
         ),
-        "salesforce": _sf_update_flow,
+        "salesforce": flow_versions.update_flow,
     },
     "create_flow_interview": {"seed": _seed_create_interview, "salesforce": _sf_create_interview},
     "get_flow_interview": {"seed": _get_interview, "salesforce": _get_interview},
     "delete_flow_interview": {"seed": _delete_interview, "salesforce": _delete_interview},
-    "list_invocable_flows": {"seed": _list_invocable, "salesforce": _list_invocable},
+    "list_invocable_flows": {"seed": _list_invocable_with_status, "salesforce": _list_invocable_with_status},
     "get_invocable_flow_metadata": {"seed": _describe_invocable, "salesforce": _describe_invocable},
     "invoke_flow": {"seed": _invoke, "salesforce": _invoke},
     "query_flows": {"seed": _seed_query, "salesforce": _query},
