@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import mcp_types as types
 from mcp.server import Server
 from mcp.server.lowlevel.server import NotificationOptions
 from mcp.server.models import InitializationOptions
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
+from mcp.shared.exceptions import MCPDeprecationWarning
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from . import __version__
+from . import __version__, defaults
+from .mcp_features import prompts
+from .mcp_features.completions import Completions
 from .mcp_features.confirmation import ConfirmPolicy
+from .mcp_features.icons import SERVER_ICONS, with_icons
+from .mcp_features.log_notifications import LogNotifications
 from .mcp_features.long_calls import LongCalls
 from .mcp_features.org_kind import OrgKindProbe
 from .mcp_features.progress import ProgressHub
+from .mcp_features.resources import FlowResources
 from .mcp_features.tool_calls import ToolCalls
 from .notify import ToolListNotifier
 from .stdio_guard import guarded_stdio_server
@@ -27,6 +36,7 @@ from .tools.flow_catalogue import FlowCatalogue
 logger = logging.getLogger(__name__)
 
 SERVER_NAME = "salesforce-flow-mcp"
+WEBSITE_URL = "https://github.com/salesforce-flow-mcp/salesforce-flow-mcp"
 INSTRUCTIONS = (
     "Tools for Salesforce Flows. Find flows with list_flows or list_invocable_flows, read an invocable flow's "
     "inputs with get_invocable_flow_metadata, run it with invoke_flow (or its own flow_<ApiName> tool), and start "
@@ -37,13 +47,19 @@ INSTRUCTIONS = (
 @dataclass(frozen=True)
 class ProtocolOptions:
     policy: ConfirmPolicy = field(default_factory=ConfirmPolicy)
-    long_call_bound: float = 50.0
-    invoke_batch_size: int = 10
+    long_call_bound: float = defaults.LONG_CALL_BOUND
+    invoke_batch_size: int = defaults.INVOKE_BATCH_SIZE
+    progress_interval: float = defaults.PROGRESS_INTERVAL
     demo: bool = False  # the embedded org: never production
 
 
 class FlowServer(Server[Any]):
-    """A low-level Server whose tool list can change: it always advertises tools.listChanged."""
+    """A low-level Server whose tool and resource lists can change: it always advertises listChanged for both.
+
+    Logging is offered to 2025-11-25 clients only: 2026-07-28 deprecates it (logs stay on stderr).
+    """
+
+    tool_calls: ToolCalls | None = None  # the tools/call pipeline (its long-call jobs are read by resources and tests)
 
     def create_initialization_options(
         self,
@@ -51,8 +67,23 @@ class FlowServer(Server[Any]):
         experimental_capabilities: dict[str, dict[str, Any]] | None = None,
         extensions: dict[str, dict[str, Any]] | None = None,
     ) -> InitializationOptions:
-        options = notification_options or NotificationOptions(tools_changed=True)
+        options = notification_options or NotificationOptions(tools_changed=True, resources_changed=True)
         return super().create_initialization_options(options, experimental_capabilities, extensions)
+
+    def get_capabilities(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+        *,
+        protocol_version: str | None = None,
+    ) -> types.ServerCapabilities:
+        capabilities = super().get_capabilities(
+            notification_options, experimental_capabilities, extensions, protocol_version=protocol_version
+        )
+        if protocol_version in MODERN_PROTOCOL_VERSIONS:
+            capabilities = capabilities.model_copy(update={"logging": None})
+        return capabilities
 
 
 def build_server(
@@ -75,23 +106,47 @@ def build_server(
         long_calls,
         loader_progress,
         options.invoke_batch_size,
+        options.progress_interval,
     )
+
+    resources = FlowResources(catalogue.client, catalogue.dialect, flows, long_calls, notifier)
+    completions = Completions(catalogue.client, catalogue.dialect, flows, long_calls)
+    logs = LogNotifications()
 
     @asynccontextmanager
     async def lifespan(_: Server[Any]) -> AsyncIterator[dict[str, Any]]:
-        async with long_calls.running():
+        async with long_calls.running(), logs.running():
             yield {}
 
-    server = FlowServer(
-        SERVER_NAME,
-        version=__version__,
-        title="Salesforce Flows",
-        instructions=INSTRUCTIONS,
-        lifespan=lifespan,
-        on_list_tools=calls.list_tools,
-        on_call_tool=calls.call_tool,
-        on_subscriptions_listen=notifier.listen_handler,
-    )
+    async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+        listed = await calls.list_tools(ctx, params)
+        return listed.model_copy(update={"tools": with_icons(listed.tools)})
+
+    with warnings.catch_warnings():  # logging is deprecated in 2026-07-28, which this server knows (see above)
+        warnings.simplefilter("ignore", MCPDeprecationWarning)
+        server = FlowServer(
+            SERVER_NAME,
+            version=__version__,
+            title="Salesforce Flows",
+            description="Salesforce Flows for AI agents: run, inspect and manage flows and flow interviews",
+            instructions=INSTRUCTIONS,
+            website_url=WEBSITE_URL,
+            icons=SERVER_ICONS,
+            lifespan=lifespan,
+            on_list_tools=list_tools,
+            on_call_tool=calls.call_tool,
+            on_list_resources=resources.list_resources,
+            on_list_resource_templates=resources.list_templates,
+            on_read_resource=resources.read,
+            on_subscribe_resource=notifier.subscribe,
+            on_unsubscribe_resource=notifier.unsubscribe,
+            on_list_prompts=prompts.list_prompts,
+            on_get_prompt=prompts.get_prompt,
+            on_completion=completions.complete,
+            on_set_logging_level=logs.set_level,
+            on_subscriptions_listen=notifier.listen_handler,
+        )
+    server.tool_calls = calls
     server.middleware.append(notifier.middleware)
     # 2026-07-28 confirmations carry our requestState through the client: sealed, and bound to the same call.
     server.middleware.append(RequestStateBoundary(RequestStateSecurity.ephemeral(), default_audience=SERVER_NAME))

@@ -48,7 +48,13 @@ def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
         "--confirm-production", action="store_true", default=None, help="ask before every call on a production org"
     )
     parser.add_argument(
-        "--long-call-seconds", type=float, help="a call still running after this answers 'still running' (default 50)"
+        "--long-call-seconds", type=float, help="seconds until a call answers 'still running on the org' (default 40)"
+    )
+    parser.add_argument(
+        "--invoke-batch-size",
+        type=int,
+        help="invoke_flow in requests of this many records when the caller asks for progress (0: one request; "
+        "each batch is its own transaction)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
 
@@ -75,6 +81,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         confirm=getattr(args, "confirm", None),
         confirm_production=getattr(args, "confirm_production", None),
         long_call_bound=getattr(args, "long_call_seconds", None),
+        invoke_batch_size=getattr(args, "invoke_batch_size", None),
     )
 
 

@@ -50,8 +50,9 @@ class Settings:
     max_in_flight: int = defaults.MAX_IN_FLIGHT  # requests in flight to the org at once
     confirm: ConfirmMode = "writes"  # which tool calls ask the user first (through elicitation, when the client can)
     confirm_production: bool = False  # also ask before every call on a production org (not a sandbox)
-    long_call_bound: float = 50.0  # seconds: a call still running then answers "still running on the org"
-    invoke_batch_size: int = 10  # invoke_flow records per request when the caller asked for progress
+    long_call_bound: float = defaults.LONG_CALL_BOUND  # a call still running then answers "still running on the org"
+    invoke_batch_size: int = defaults.INVOKE_BATCH_SIZE  # 0: invoke_flow sends its records in one request
+    progress_interval: float = defaults.PROGRESS_INTERVAL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,8 +88,9 @@ class Settings:
             max_in_flight=int(env.get("SALESFORCE_MAX_IN_FLIGHT") or defaults.MAX_IN_FLIGHT),
             confirm=confirm,  # type: ignore[arg-type]
             confirm_production=_flag(env.get("SALESFORCE_CONFIRM_PRODUCTION")),
-            long_call_bound=float(env.get("SALESFORCE_LONG_CALL_SECONDS") or 50),
-            invoke_batch_size=int(env.get("SALESFORCE_INVOKE_BATCH_SIZE") or 10),
+            long_call_bound=float(env.get("SALESFORCE_LONG_CALL_SECONDS") or defaults.LONG_CALL_BOUND),
+            invoke_batch_size=int(env.get("SALESFORCE_INVOKE_BATCH_SIZE") or defaults.INVOKE_BATCH_SIZE),
+            progress_interval=float(env.get("SALESFORCE_PROGRESS_INTERVAL") or defaults.PROGRESS_INTERVAL),
         )
 
     def with_overrides(self, **overrides: Any) -> Settings:

@@ -8,9 +8,12 @@ __all__ = [
     "CALL_TIMEOUT",
     "CATALOGUE_WAIT",
     "CONNECT_TIMEOUT",
+    "INVOKE_BATCH_SIZE",
+    "LONG_CALL_BOUND",
     "MAX_FLOW_TOOLS",
     "MAX_IN_FLIGHT",
     "MAX_QUERY_RECORDS",
+    "PROGRESS_INTERVAL",
     "REFRESH_INTERVAL",
     "REQUEST_TIMEOUT",
     "TOKEN_TIMEOUT",
@@ -26,3 +29,10 @@ REQUEST_TIMEOUT = 60.0  # seconds a REST request may take (a flow run is one req
 TOKEN_TIMEOUT = 30.0  # seconds a token request may take
 CALL_TIMEOUT = 45.0  # seconds one tool call may take, retries included (clients give up at about 60 s)
 MAX_IN_FLIGHT = 10  # requests in flight to the org at once (Salesforce: 25 long-running per production org)
+# Seconds a call may run before it answers "still running on the org" (and goes on in the background): below the
+# clients' 60 s and below CALL_TIMEOUT, so a long flow gets that answer rather than the deadline's error.
+LONG_CALL_BOUND = 40.0
+# invoke_flow records per request when the caller asked for progress; 0: all records in one request. Off by default:
+# Salesforce runs the inputs of one request in one transaction (all or none), and batches would commit separately.
+INVOKE_BATCH_SIZE = 0
+PROGRESS_INTERVAL = 5.0  # seconds between "still waiting for the org" progress notifications

@@ -102,6 +102,7 @@ def assemble(
         policy=ConfirmPolicy(settings.confirm, settings.confirm_production),
         long_call_bound=settings.long_call_bound,
         invoke_batch_size=settings.invoke_batch_size,
+        progress_interval=settings.progress_interval,
         demo=demo,
     )
     return Running(build_server(catalogue, flows, notifier, protocol), catalogue, flows)

@@ -1,7 +1,12 @@
-"""invoke_flow in batches, for progress: when the caller gave a progress token, the records go to the org a batch at a
-time (each batch is one request, one API call) and progress follows each batch. Without a token the call stays one
-request, so progress costs API calls only to those who ask for it. A cancelled call sends no further batch; the batch
-already sent finishes and is not sent again."""
+"""invoke_flow in batches, for progress (opt-in: --invoke-batch-size N). When it is set and the caller gave a progress
+token, the records go to the org a batch at a time (each batch one request, one API call) and progress follows each
+batch; a cancelled call sends no further batch, and the batch already sent finishes and is not sent again.
+
+Off by default, because it changes what a failure undoes: Salesforce runs all inputs of one request in one transaction
+and, with partial save off (InvocableActionSettings.isPartialSaveAllowed, the default), rolls all of them back when
+one fails (Metadata API, InvocableActionSettings). In batches, only the failing batch is rolled back; the others stay
+committed. Without batches, invoke_flow sends its records in one request and reports progress while it waits.
+"""
 
 from __future__ import annotations
 

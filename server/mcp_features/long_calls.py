@@ -1,6 +1,6 @@
 """Calls that outlive the client's patience. Hosts give up on a tool call after about 60 s; a flow can run longer.
 
-Each call that may change the org runs as a background job. If it is still running at the bound (default 50 s), the
+Each call that may change the org runs as a background job. If it is still running at the bound (default 40 s), the
 call answers that it is still running on the org, with how to find its outcome, instead of timing out at the client;
 the job goes on, is never sent again, and its outcome is kept as the resource `salesforce-flow://calls/{callId}`
 (and logged) when it arrives. A cancelled call stops the job from sending anything further; a request already on

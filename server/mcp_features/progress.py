@@ -11,6 +11,7 @@ import anyio
 
 logger = logging.getLogger(__name__)
 
+Step = tuple[float, float | None, str | None]
 ProgressFn = Callable[[float, float | None, str | None], Any]
 
 
@@ -21,6 +22,8 @@ def wants_progress(ctx: Any) -> bool:
     if meta.get("progress_token") is not None or meta.get("progressToken") is not None:
         return True
     outbound = getattr(ctx.session, "_request_outbound", None)
+    while getattr(outbound, "_inner", None) is not None:  # the SDK wraps it for 2026-07-28 dispatch
+        outbound = outbound._inner  # type: ignore[union-attr]
     return getattr(outbound, "_on_progress", None) is not None
 
 
@@ -53,7 +56,7 @@ class ProgressHub:
     """
 
     def __init__(self) -> None:
-        self.latest: tuple[float, float | None, str | None] | None = None
+        self.latest: Step | None = None
         self._changed = anyio.Event()
 
     def publish(self, progress: float, total: float | None, message: str | None) -> None:
@@ -61,18 +64,27 @@ class ProgressHub:
         self._changed.set()
         self._changed = anyio.Event()
 
-    async def follow(self, report: RequestProgress, done: anyio.Event) -> None:
-        async with anyio.create_task_group() as group:
-
-            async def stop_when_done() -> None:
-                await done.wait()
-                group.cancel_scope.cancel()
-
-            group.start_soon(stop_when_done)
-            sent: tuple[float, float | None, str | None] | None = None
-            while report.enabled:
-                if self.latest is not None and self.latest != sent:
-                    sent = self.latest
-                    await report(*sent)
-                await self._changed.wait()
+    async def follow(self, report: RequestProgress, done: anyio.Event, *, since: Step | None = None) -> None:
+        """Forward steps until `done`, from the one published now (a load under way) or those after `since`; the
+        last step is sent even when `done` comes before the follower saw it."""
+        if not report.enabled:
             await done.wait()
+            return
+        sent = since
+
+        async def forward() -> None:
+            nonlocal sent
+            while True:
+                step = self.latest
+                if step is not None and step != sent:
+                    await report(*step)
+                    sent = step
+                if self.latest == step:
+                    await self._changed.wait()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(forward)
+            await done.wait()
+            group.cancel_scope.cancel()
+        if self.latest is not None and self.latest != sent:
+            await report(*self.latest)

@@ -4,6 +4,7 @@ progress and the long-call bound. tools/list waits for the first flow catalogue 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -35,7 +36,8 @@ class ToolCalls:
     org: OrgKindProbe
     long_calls: LongCalls
     loader_progress: ProgressHub
-    invoke_batch_size: int = 10
+    invoke_batch_size: int = 0  # 0: invoke_flow sends all records in one request (see batching)
+    progress_interval: float = 5.0
 
     async def list_tools(self, ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         if self.flows is not None:
@@ -79,13 +81,14 @@ class ToolCalls:
         records = len(arguments.get("inputs") or []) if name == INVOKE_FLOW else None
 
         async def work(job: Job) -> types.CallToolResult:
-            if name == INVOKE_FLOW and report.enabled and (records or 0) > self.invoke_batch_size:
-                return await invoke_in_batches(
-                    self.catalogue.call, arguments, self.invoke_batch_size, report, job.stop, job.sent
-                )
+            size = self.invoke_batch_size
+            if name == INVOKE_FLOW and size and report.enabled and (records or 0) > size:
+                return await invoke_in_batches(self.catalogue.call, arguments, size, report, job.stop, job.sent)
             if name == REFRESH_TOOL:
                 return await self._with_loader_progress(report, name, arguments)
-            return await self.catalogue.call(name, arguments)
+            if records:
+                job.sent[0] = records
+            return await self._with_heartbeats(report, name, arguments, records)
 
         def still_running(job: Job) -> types.CallToolResult:
             return still_running_result(job, self.long_calls.bound, flow, records)
@@ -98,11 +101,35 @@ class ToolCalls:
     async def _with_loader_progress(self, report: RequestProgress, name: str, arguments: Args) -> types.CallToolResult:
         done = anyio.Event()
         async with anyio.create_task_group() as group:
-            group.start_soon(self.loader_progress.follow, report, done)
+            since = self.loader_progress.latest  # the last load's steps are not this refresh's
+            group.start_soon(partial(self.loader_progress.follow, report, done, since=since))
             try:
                 result = await self.catalogue.call(name, arguments)
             finally:
                 done.set()
+        return result
+
+    async def _with_heartbeats(
+        self, report: RequestProgress, name: str, arguments: Args, records: int | None
+    ) -> types.CallToolResult:
+        """One request: progress says it was sent, then how long the org has been at it (hosts that reset their
+        timeout on progress keep waiting; the value is seconds waited, with no total)."""
+        if not report.enabled:
+            return await self.catalogue.call(name, arguments)
+
+        async def beat() -> None:
+            what = f"{records} record(s) sent to the org in one request" if records else f"{name} sent to the org"
+            await report(0, None, what)
+            started = anyio.current_time()
+            while True:
+                await anyio.sleep(self.progress_interval)
+                waited = anyio.current_time() - started
+                await report(round(waited, 1), None, f"still waiting for the org: {waited:.0f} s")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(beat)
+            result = await self.catalogue.call(name, arguments)
+            group.cancel_scope.cancel()
         return result
 
     def _flow_of(self, name: str, args: Args) -> str | None:
