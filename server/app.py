@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +29,7 @@ from .mcp_features.progress import ProgressHub
 from .mcp_features.resources import FlowResources
 from .mcp_features.tool_calls import ToolCalls
 from .notify import ToolListNotifier
+from .result_masking import masked_result
 from .stdio_guard import guarded_stdio_server
 from .tools.catalogue import Catalogue
 from .tools.flow_catalogue import FlowCatalogue
@@ -134,7 +135,7 @@ def build_server(
             icons=SERVER_ICONS,
             lifespan=lifespan,
             on_list_tools=list_tools,
-            on_call_tool=calls.call_tool,
+            on_call_tool=_masking(calls.call_tool),
             on_list_resources=resources.list_resources,
             on_list_resource_templates=resources.list_templates,
             on_read_resource=resources.read,
@@ -151,6 +152,21 @@ def build_server(
     # 2026-07-28 confirmations carry our requestState through the client: sealed, and bound to the same call.
     server.middleware.append(RequestStateBoundary(RequestStateSecurity.ephemeral(), default_audience=SERVER_NAME))
     return server
+
+
+CallHandler = Callable[[Any, types.CallToolRequestParams], Awaitable[types.CallToolResult | types.InputRequiredResult]]
+
+
+def _masking(handler: CallHandler) -> CallHandler:
+    """Every tool result leaves with the known secrets masked (result_masking.py), whichever path made it."""
+
+    async def call_tool(
+        ctx: Any, params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        result = await handler(ctx, params)
+        return masked_result(result) if isinstance(result, types.CallToolResult) else result
+
+    return call_tool
 
 
 async def serve_stdio(server: Server[Any]) -> None:

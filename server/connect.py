@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx2
 
 from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings
+from .auth.masking import register_secret
 from .config import Settings
 from .salesforce.client import RequestSlots, SalesforceClient
 
@@ -62,6 +63,8 @@ async def salesforce_client(
             await client.aclose()
         return
 
+    for secret in (settings.access_token, settings.refresh_token, settings.client_secret):
+        register_secret(secret)  # masked in every result and log line, whoever echoes it
     try:
         credentials = credentials_from_settings(settings)
     except Exception as exc:

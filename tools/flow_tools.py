@@ -49,12 +49,18 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> Re
         idempotent=False,
     )
     validator = compile_input_schema(tool.input_schema)
-    return RegisteredTool(tool, validator, run, prepare=_without_nulls, flow_name=lambda args: api_name)
+    prepare = _without_null_inputs(frozenset(tool.input_schema.get("properties") or {}))
+    return RegisteredTool(tool, validator, run, prepare=prepare, flow_name=lambda args: api_name)
 
 
-def _without_nulls(args: Args) -> Args:
-    """Agents send null for inputs they leave out; Salesforce takes a missing input as unset, so drop them."""
-    return {name: value for name, value in args.items() if value is not None}
+def _without_null_inputs(inputs: frozenset[str]) -> Callable[[Args], Args]:
+    """Agents send null for inputs they leave out; Salesforce takes a missing input as unset, so drop them. Only the
+    flow's own inputs: a key the flow does not have stays, null or not, for additionalProperties to refuse."""
+
+    def prepare(args: Args) -> Args:
+        return {name: value for name, value in args.items() if value is not None or name not in inputs}
+
+    return prepare
 
 
 SEARCH_TOOL = "search_flows"

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from salesforce_flow_mcp.salesforce.quoting import excerpt, quoted
 from salesforce_flow_mcp.salesforce.soql import soql_objects, without_literals
 from salesforce_flow_mcp.sfid import is_api_name, is_salesforce_id
 
@@ -81,21 +82,42 @@ def _describe(error: ValidationError) -> str:
     where = "/".join(str(part) for part in error.absolute_path)
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     if error.validator == "pattern" and isinstance(error.instance, str):
-        return f"{where or 'value'} {error.instance!r} has the wrong format ({schema.get('description', '')})"
+        return f"{where or 'value'} {quoted(error.instance)} has the wrong format ({schema.get('description', '')})"
     alternatives = schema.get("anyOf") if error.validator == "anyOf" else None
     if alternatives and all(set(alt) == {"required"} for alt in alternatives):
         names = ", ".join(name for alt in alternatives for name in alt["required"])
         return f"give at least one of {names}"
-    if error.validator == "additionalProperties":
-        return f"{error.message} (allowed: {', '.join(sorted(schema.get('properties', {})))})"
-    return f"{where}: {error.message}" if where else error.message
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = schema.get("properties", {})
+        extra = [quoted(key) for key in error.instance if key not in allowed]
+        names = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        verb = "was" if len(extra) == 1 else "were"
+        prefix = f"{where}: " if where else ""
+        listed = ", ".join(sorted(allowed))
+        return f"{prefix}Additional properties are not allowed ({names} {verb} unexpected) (allowed: {listed})"
+    message = _bounded_message(error)
+    return f"{where}: {message}" if where else message
+
+
+MESSAGE_LIMIT = 300
+
+
+def _bounded_message(error: ValidationError) -> str:
+    """jsonschema's message, with the value it quotes cut to ~100 characters (it quotes the whole value)."""
+    message = error.message
+    if len(message) <= MESSAGE_LIMIT:
+        return message
+    whole = repr(error.instance)
+    if whole in message:
+        message = message.replace(whole, quoted(error.instance))
+    return excerpt(message, MESSAGE_LIMIT)
 
 
 def require_record_id(name: str, value: str) -> str:
     if not is_salesforce_id(value):
         raise ArgumentError(
-            f"{name} {value!r} is not a Salesforce Id: expected 15 or 18 letters and digits (e.g. 3015g00000ABCDeAAP); "
-            "look the Id up with list_flows or query_flows"
+            f"{name} {quoted(value)} is not a Salesforce Id: expected 15 or 18 letters and digits "
+            "(e.g. 3015g00000ABCDeAAP); look the Id up with list_flows or query_flows"
         )
     return value
 
@@ -103,7 +125,7 @@ def require_record_id(name: str, value: str) -> str:
 def require_api_name(name: str, value: str) -> str:
     if not is_api_name(value):
         raise ArgumentError(
-            f"{name} {value!r} is not a flow API name: expected a letter then letters, digits and underscores, "
+            f"{name} {quoted(value)} is not a flow API name: expected a letter then letters, digits and underscores, "
             "optionally prefixed by a namespace (ns__Name); list_invocable_flows shows the names"
         )
     return value

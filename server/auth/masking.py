@@ -51,12 +51,26 @@ def register_secret(value: str | None) -> None:
 
 def redact(text: str) -> str:
     """Text with every registered secret and every token-shaped part replaced by `***`."""
+    return _redact(text, _PATTERNS)
+
+
+# Tool results carry the org's data: a field called `code` or `token` is no secret, so the key=value heuristic that
+# logs get is left out; registered secrets and the unmistakable token shapes are masked all the same.
+_SHAPES = _PATTERNS[:4]
+
+
+def redact_secrets(text: str) -> str:
+    """Text with every registered secret and every Salesforce/JWT/bearer token shape replaced by `***`."""
+    return _redact(text, _SHAPES)
+
+
+def _redact(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     with _registered_lock:
         known = sorted(_registered, key=len, reverse=True)
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in patterns:
         text = pattern.sub(replacement, text)
     return text
 

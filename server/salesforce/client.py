@@ -22,7 +22,7 @@ from .errors import (
     api_error_from_response,
 )
 from .limits import LimitInfo
-from .quoting import excerpt
+from .quoting import excerpt, quoted
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +219,29 @@ class SalesforceClient:
     async def get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return (await self.request("GET", path, params=params)).body
 
+    def _locator_path(self, url: Any, *, tooling: bool) -> str:
+        """`nextRecordsUrl` is followed only as a query locator of the API and version the query went to.
+
+        The REST API answers the next batch at /services/data/vXX.X/query/<locator>, the Tooling API at
+        .../tooling/query/<locator> (REST API Developer Guide, Execute a SOQL Query); anything else the org hands
+        back (another resource, an absolute URL, another version) is refused, not fetched.
+        """
+        match = _QUERY_LOCATOR.fullmatch(url) if isinstance(url, str) else None
+        if (
+            match is None
+            or not isinstance(url, str)
+            or match["version"] != self.api_version
+            or bool(match["tooling"]) != tooling
+        ):
+            api = "Tooling " if tooling else ""
+            expected = f"{self.data_path}/{'tooling/' if tooling else ''}query/<locator>"
+            raise UnexpectedResponse(
+                200,
+                f"the org's nextRecordsUrl {quoted(url)} is not a query locator of this {api}query ({expected}); "
+                "the next page was not fetched",
+            )
+        return url
+
     async def query(self, soql: str, *, tooling: bool = False, max_records: int | None = None) -> dict[str, Any]:
         """Run a SOQL query and follow `nextRecordsUrl` until done or `max_records` records are in hand.
 
@@ -231,7 +254,9 @@ class SalesforceClient:
         records: list[Any] = list(result.get("records") or [])
         page = result
         while not page.get("done", True) and page.get("nextRecordsUrl") and len(records) < cap:
-            page = await self.get(str(page["nextRecordsUrl"]))
+            page = await self.get(self._locator_path(page["nextRecordsUrl"], tooling=tooling))
+            if not isinstance(page, dict):
+                raise UnexpectedResponse(200, "a page of the query answer was not a JSON object")
             records.extend(page.get("records") or [])
         merged = {**result, "records": records[:cap] if len(records) > cap else records}
         merged["done"] = bool(page.get("done", True)) and len(records) <= cap
@@ -240,6 +265,10 @@ class SalesforceClient:
         elif page.get("nextRecordsUrl"):
             merged["nextRecordsUrl"] = page["nextRecordsUrl"]
         return merged
+
+
+# /services/data/v59.0/query/01gRO0000016PIAYA2-500 (locator: a cursor id, a dash, the offset of the next batch).
+_QUERY_LOCATOR = re.compile(r"/services/data/v(?P<version>\d+\.\d+)/(?P<tooling>tooling/)?query/[A-Za-z0-9]+-\d+")
 
 
 def _is_invalid_session(body: bytes) -> bool:

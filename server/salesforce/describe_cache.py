@@ -24,6 +24,14 @@ def default_cache_dir() -> Path:
     return Path(base) / "salesforce-flow-mcp"
 
 
+def _private_dir(directory: Path) -> None:
+    """The cache folder readable by its user only (0700, like the token store): describes name the org's flows and
+    their inputs. A folder made looser by an earlier version is tightened."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.stat().st_mode & 0o077:
+        os.chmod(directory, 0o700)
+
+
 class DescribeCache:
     """One JSON file per (org, API version): {api_name: {"version": key, "describe": {...}}}."""
 
@@ -63,7 +71,7 @@ class DescribeCache:
         """Keep exactly these flows (the org's current ones) and write the file."""
         self._entries = {name: {"version": v, "describe": d} for name, (v, d) in entries.items() if v}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _private_dir(self.path.parent)
             # One C-encoded string, one write: json.dump's streamed chunks are much slower
             # (docs/benchmarks.md, "What profiling found").
             payload = json.dumps({"format": FORMAT, "flows": self._entries}, separators=(",", ":")).encode("utf-8")

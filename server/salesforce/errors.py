@@ -24,7 +24,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .quoting import excerpt
+from .quoting import excerpt, excerpt_ends
 
 
 class SalesforceError(Exception):
@@ -126,10 +126,11 @@ def api_error_from_response(status: int, body: bytes, content_type: str = "") ->
     if isinstance(parsed, list) and parsed and all(isinstance(e, dict) for e in parsed) and _has_error_keys(parsed):
         first = parsed[0]
         code = str(first.get("errorCode") or first.get("statusCode") or first.get("error") or f"HTTP_{status}")
-        messages = [str(e.get("message") or e.get("error_description") or "") for e in parsed]
+        # An org message can quote a value the caller sent, megabytes of it: each is cut to its two ends.
+        messages = [excerpt_ends(str(e.get("message") or e.get("error_description") or "")) for e in parsed]
         message = "; ".join(m for m in messages if m) or f"Salesforce returned HTTP {status}"
         fields = [str(f) for e in parsed for f in (e.get("fields") or [])]
-        return SalesforceAPIError(status, code, message, fields, parsed)
+        return SalesforceAPIError(status, excerpt(code), message, [excerpt(f) for f in fields], parsed)
     kind = "non-JSON" if parsed is None and "json" not in content_type.lower() else "unrecognised JSON"
     shown = excerpt(" ".join(text.split()), limit=300) if text else "(empty body)"
     return SalesforceAPIError(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .quoting import excerpt, excerpt_ends
+
 Record = dict[str, Any]
 
 _VERSION_SUFFIX = re.compile(r"-\d+$")
@@ -103,9 +105,9 @@ def describe_failure(result: Record) -> str:
         if isinstance(error, dict):
             code = error.get("statusCode") or error.get("errorCode") or "ERROR"
             fields = f" (fields: {', '.join(error['fields'])})" if error.get("fields") else ""
-            parts.append(f"{code}: {error.get('message', '')}{fields}")
+            parts.append(f"{excerpt(str(code))}: {excerpt_ends(str(error.get('message', '')))}{excerpt(fields)}")
         else:
-            parts.append(str(error))
+            parts.append(excerpt_ends(str(error)))
     return "; ".join(parts) or "the flow reported a failure without a message"
 
 

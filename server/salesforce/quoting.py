@@ -17,6 +17,15 @@ def excerpt(text: str, limit: int = QUOTE_LIMIT) -> str:
     return f"{text[:limit]}… ({len(text):,} characters)"
 
 
+def excerpt_ends(text: str, limit: int = 2 * QUOTE_LIMIT) -> str:
+    """`text` cut in the middle to about `limit` characters: the start and the end (where Salesforce's
+    MALFORMED_QUERY messages say what is wrong) are kept."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … ({len(text):,} characters) … {text[-half:]}"
+
+
 def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
     """`repr`-style quoting of a value for an error message, cut to `limit` characters."""
     if isinstance(value, str):
