@@ -100,7 +100,8 @@ def assemble(
     )
     protocol = ProtocolOptions(
         policy=ConfirmPolicy(settings.confirm, settings.confirm_production),
-        long_call_bound=settings.long_call_bound,
+        # A write still running at the call's deadline is answered "still running" then, never later.
+        long_call_bound=min(settings.long_call_bound, settings.call_timeout or settings.long_call_bound),
         invoke_batch_size=settings.invoke_batch_size,
         progress_interval=settings.progress_interval,
         demo=demo,

@@ -17,7 +17,7 @@ from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
-from salesforce_flow_mcp.runtime import assemble
+from salesforce_flow_mcp.runtime import Running, assemble
 from salesforce_flow_mcp.salesforce.client import RequestSlots, RetryPolicy, SalesforceClient
 from tests.support import FAST_RETRY
 
@@ -27,6 +27,7 @@ class Rig:
     mcp: Client
     hooks: httpx2.AsyncClient  # straight to the org (its /__org/ test hooks)
     salesforce: SalesforceClient
+    running: Running
 
     async def usage(self) -> int:
         return int((await self.hooks.get("/__org/status")).json()["apiUsage"])
@@ -67,6 +68,6 @@ async def rig(
             httpx2.AsyncClient(transport=transport, base_url=DEMO_INSTANCE_URL, headers=headers) as hooks,
             Client(running.server, mode="legacy") as mcp,
         ):
-            yield Rig(mcp, hooks, salesforce)
+            yield Rig(mcp, hooks, salesforce, running)
     finally:
         await salesforce.aclose()

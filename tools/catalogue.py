@@ -173,17 +173,19 @@ class Catalogue:
         found = self._operations.get(name) or self.hooks.tools().get(name)
         return found if found is not None and self._shown(found) else None
 
-    async def call(self, name: str, arguments: Args | None) -> types.CallToolResult:
+    async def call(self, name: str, arguments: Args | None, *, deadline: bool = True) -> types.CallToolResult:
+        """`deadline=False` only for a call whose caller is answered some other way when it runs long (a write
+        running on in the background past the long-call bound, mcp_features/long_calls.py)."""
         started = anyio.current_time()
         try:
-            async with call_deadline(self.call_timeout):
+            async with call_deadline(self.call_timeout if deadline else None):
                 result, changed_flows = await self._call(name, arguments)
         except CallDeadlineExceeded as exc:
             return error_result(explain(name, exc))
         if changed_flows:
             # The change is made; what it changes in the catalogue is read within what is left of the deadline
             # (else at the next refresh), so the answer is never late for it.
-            left = self.call_timeout - (anyio.current_time() - started) if self.call_timeout else None
+            left = self.call_timeout - (anyio.current_time() - started) if self.call_timeout and deadline else None
             with anyio.move_on_after(left):
                 await self.hooks.on_flows_changed()
         return result

@@ -41,6 +41,7 @@ class Job:
     answered: bool = False  # the caller already got a "still running" answer
     sent: list[int] = field(default_factory=lambda: [0])  # records sent so far (batched invoke_flow)
     reads_only: bool = False  # nothing to lose by cutting it short: a cancelled read stops at once
+    background: bool = False  # runs on past the bound (its caller gets "still running" then)
 
     @property
     def uri(self) -> str:
@@ -122,16 +123,19 @@ class LongCalls:
         still_running: Callable[[Job], types.CallToolResult],
         *,
         reads_only: bool = False,
+        bounded: bool = True,
     ) -> types.CallToolResult:
+        """`bounded=False`: the work answers in time by itself (a read under the catalogue's per-call deadline)."""
         job = Job(f"{self._prefix}-{next(self._ids)}", tool, time.time(), work, reads_only=reads_only)
         if not self._groups:  # no lifespan to run it in (a bare server): run it here, unbounded
             await job.run()
             assert job.result is not None
             return job.result
         self._keep(job)
+        job.background = True
         self._groups[-1].start_soon(job.run)
         try:
-            with anyio.move_on_after(self.bound):
+            with anyio.move_on_after(self.bound if bounded else None):
                 await job.done.wait()
         except anyio.get_cancelled_exc_class():
             job.stop.set()  # the caller cancelled: nothing further is sent; what is on the wire finishes
@@ -158,7 +162,7 @@ def still_running_result(job: Job, bound: float, flow: str | None, total_records
     ]
     if total_records is not None and total_records > 1:
         parts.append(f"{job.sent[0]} of {total_records} records have been sent so far; the rest follow.")
-    where = f"flow {flow}" if flow else "the call"
+    where = f"flow {flow}" if flow else "call"
     parts.append(
         f"Its outcome: read the resource {job.uri} (its result once it finishes); a flow that pauses shows up as a "
         f"FlowInterview (query_flows: SELECT Id, InterviewLabel, InterviewStatus, CurrentElement FROM FlowInterview); "

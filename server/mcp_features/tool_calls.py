@@ -81,20 +81,28 @@ class ToolCalls:
         records = len(arguments.get("inputs") or []) if name == INVOKE_FLOW else None
 
         async def work(job: Job) -> types.CallToolResult:
+            # A write that runs on in the background is answered at the long-call bound and must not be cut by the
+            # catalogue's per-call deadline: its outcome is kept. Everything else answers within the deadline.
+            deadline = not (job.background and not job.reads_only)
+            call = partial(self.catalogue.call, deadline=deadline)
             size = self.invoke_batch_size
             if name == INVOKE_FLOW and size and report.enabled and (records or 0) > size:
-                return await invoke_in_batches(self.catalogue.call, arguments, size, report, job.stop, job.sent)
+                return await invoke_in_batches(call, arguments, size, report, job.stop, job.sent)
             if name == REFRESH_TOOL:
                 return await self._with_loader_progress(report, name, arguments)
             if records:
                 job.sent[0] = records
-            return await self._with_heartbeats(report, name, arguments, records)
+            return await self._with_heartbeats(report, name, arguments, records, deadline=deadline)
 
         def still_running(job: Job) -> types.CallToolResult:
             return still_running_result(job, self.long_calls.bound, flow, records)
 
         try:
-            return await self.long_calls.run(name, work, still_running, reads_only=not writes)
+            # A read answers within the catalogue's deadline (TIMEOUT, nothing changed); a write at the bound.
+            reads_in_time = not writes and bool(self.catalogue.call_timeout)
+            return await self.long_calls.run(
+                name, work, still_running, reads_only=not writes, bounded=not reads_in_time
+            )
         finally:
             report.close()
 
@@ -110,12 +118,12 @@ class ToolCalls:
         return result
 
     async def _with_heartbeats(
-        self, report: RequestProgress, name: str, arguments: Args, records: int | None
+        self, report: RequestProgress, name: str, arguments: Args, records: int | None, *, deadline: bool = True
     ) -> types.CallToolResult:
         """One request: progress says it was sent, then how long the org has been at it (hosts that reset their
         timeout on progress keep waiting; the value is seconds waited, with no total)."""
         if not report.enabled:
-            return await self.catalogue.call(name, arguments)
+            return await self.catalogue.call(name, arguments, deadline=deadline)
 
         async def beat() -> None:
             what = f"{records} record(s) sent to the org in one request" if records else f"{name} sent to the org"
@@ -128,7 +136,7 @@ class ToolCalls:
 
         async with anyio.create_task_group() as group:
             group.start_soon(beat)
-            result = await self.catalogue.call(name, arguments)
+            result = await self.catalogue.call(name, arguments, deadline=deadline)
             group.cancel_scope.cancel()
         return result
 

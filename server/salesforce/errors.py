@@ -24,7 +24,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .quoting import excerpt, excerpt_ends
+from .quoting import excerpt, org_message
 
 
 class SalesforceError(Exception):
@@ -127,7 +127,7 @@ def api_error_from_response(status: int, body: bytes, content_type: str = "") ->
         first = parsed[0]
         code = str(first.get("errorCode") or first.get("statusCode") or first.get("error") or f"HTTP_{status}")
         # An org message can quote a value the caller sent, megabytes of it: each is cut to its two ends.
-        messages = [excerpt_ends(str(e.get("message") or e.get("error_description") or "")) for e in parsed]
+        messages = [org_message(str(e.get("message") or e.get("error_description") or "")) for e in parsed]
         message = "; ".join(m for m in messages if m) or f"Salesforce returned HTTP {status}"
         fields = [str(f) for e in parsed for f in (e.get("fields") or [])]
         return SalesforceAPIError(status, excerpt(code), message, [excerpt(f) for f in fields], parsed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .quoting import excerpt, excerpt_ends
+from .quoting import excerpt, org_message
 
 Record = dict[str, Any]
 
@@ -105,9 +105,9 @@ def describe_failure(result: Record) -> str:
         if isinstance(error, dict):
             code = error.get("statusCode") or error.get("errorCode") or "ERROR"
             fields = f" (fields: {', '.join(error['fields'])})" if error.get("fields") else ""
-            parts.append(f"{excerpt(str(code))}: {excerpt_ends(str(error.get('message', '')))}{excerpt(fields)}")
+            parts.append(f"{excerpt(str(code))}: {org_message(str(error.get('message', '')))}{excerpt(fields)}")
         else:
-            parts.append(excerpt_ends(str(error)))
+            parts.append(org_message(str(error)))
     return "; ".join(parts) or "the flow reported a failure without a message"
 
 

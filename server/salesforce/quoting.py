@@ -5,6 +5,7 @@ An agent that sends a 10 MB value must not get 10 MB back in the error (nor keep
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 QUOTE_LIMIT = 100
@@ -24,6 +25,17 @@ def excerpt_ends(text: str, limit: int = 2 * QUOTE_LIMIT) -> str:
         return text
     half = limit // 2
     return f"{text[:half]} … ({len(text):,} characters) … {text[-half:]}"
+
+
+MESSAGE_LIMIT = 1_000
+_LONG_WORD = re.compile(r"\S{" + str(QUOTE_LIMIT + 1) + ",}")
+
+
+def org_message(text: str) -> str:
+    """A message from the org, which may quote a value it refuses (megabytes of it): no word longer than ~100
+    characters, at most ~1,000 characters in all; ordinary messages (a flow fault runs to a few hundred) stay whole."""
+    text = _LONG_WORD.sub(lambda m: excerpt(m.group(0)), text)
+    return excerpt_ends(text, MESSAGE_LIMIT)
 
 
 def quoted(value: Any, limit: int = QUOTE_LIMIT) -> str:
