@@ -17,7 +17,10 @@ from tests.support import REPO
 INSPECTOR = REPO / "node_modules" / ".bin" / "mcp-inspector"
 SERVER = [sys.executable, "-m", "salesforce_flow_mcp", "serve", "--demo"]
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: no MCP Inspector CLI")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed: no MCP Inspector CLI"),
+]
 
 
 def inspector(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -37,6 +40,32 @@ def test_inspector_lists_the_tools(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     names = {t["name"] for t in parsed(done)["tools"]}
     assert {"list_flows", "invoke_flow", "query_flows", "flow_Route_Support_Case"} <= names
+
+
+def test_inspector_lists_and_reads_the_resources(tmp_path: Path) -> None:
+    done = inspector(tmp_path, "--method", "resources/list")
+    assert done.returncode == 0, done.stderr
+    uris = {r["uri"] for r in parsed(done)["resources"]}
+    assert "salesforce-flow://flows/Route_Support_Case" in uris
+    templates = inspector(tmp_path, "--method", "resources/templates/list")
+    assert templates.returncode == 0, templates.stderr
+    assert "salesforce-flow://flows/{ApiName}" in {t["uriTemplate"] for t in parsed(templates)["resourceTemplates"]}
+    read = inspector(tmp_path, "--method", "resources/read", "--uri", "salesforce-flow://flows/Route_Support_Case")
+    assert read.returncode == 0, read.stderr
+    body = json.loads(parsed(read)["contents"][0]["text"])
+    assert body["apiName"] == "Route_Support_Case" and body["describe"]["inputs"]
+
+
+def test_inspector_lists_and_gets_the_prompts(tmp_path: Path) -> None:
+    done = inspector(tmp_path, "--method", "prompts/list")
+    assert done.returncode == 0, done.stderr
+    names = {p["name"] for p in parsed(done)["prompts"]}
+    assert names == {"run_flow_safely", "why_did_interview_fail", "automation_on_object"}
+    got = inspector(
+        tmp_path, "--method", "prompts/get", "--prompt-name", "automation_on_object", "--prompt-args", "objectName=Case"
+    )
+    assert got.returncode == 0, got.stderr
+    assert "TriggerObjectOrEventLabel = 'Case'" in parsed(got)["messages"][0]["content"]["text"]
 
 
 def test_inspector_calls_a_flow_tool(tmp_path: Path) -> None:
