@@ -92,3 +92,13 @@ async def test_server_metadata_has_icon_website_and_version(mode: str) -> None:
         assert info.name == "salesforce-flow-mcp" and info.version == __version__ and info.title
         assert info.website_url and info.website_url.startswith("https://")
         assert info.icons and info.icons[0].mime_type == "image/svg+xml"
+
+
+async def test_log_levels_are_restored_when_the_connection_ends() -> None:
+    package = logging.getLogger("salesforce_flow_mcp")
+    before = package.level
+    async with org_stack("legacy", client_options={"logging_callback": Logs()}) as stack:
+        with pytest.warns(Warning):
+            await stack.mcp.set_logging_level("debug")
+        assert package.getEffectiveLevel() == logging.DEBUG
+    assert package.level == before, "stderr shows what it showed before"

@@ -48,6 +48,7 @@ class LogNotifications(logging.Handler):
         self._send: MemoryObjectSendStream[tuple[types.LoggingLevel, str, str]] | None = None
         self._loop_thread: int | None = None
         self._stderr_levels: dict[logging.Handler, int] = {}
+        self._package_level: int | None = None
 
     async def set_level(self, ctx: Any, params: types.SetLevelRequestParams) -> types.EmptyResult:
         level = LEVELS.get(params.level, logging.INFO)
@@ -61,6 +62,8 @@ class LogNotifications(logging.Handler):
         effective = package.getEffectiveLevel()
         if level >= effective:
             return
+        if self._package_level is None:
+            self._package_level = package.level
         for handler in logging.getLogger().handlers:
             if handler is not self and handler not in self._stderr_levels:
                 self._stderr_levels[handler] = handler.level
@@ -96,6 +99,16 @@ class LogNotifications(logging.Handler):
             logging.getLogger(PACKAGE_LOGGER).removeHandler(self)
             self._send = None
             send.close()
+            self._restore_levels()
+
+    def _restore_levels(self) -> None:
+        if self._package_level is not None:
+            logging.getLogger(PACKAGE_LOGGER).setLevel(self._package_level)
+            self._package_level = None
+        for handler, level in self._stderr_levels.items():
+            handler.setLevel(level)
+        self._stderr_levels.clear()
+        self._sessions.clear()
 
     async def _pump(self, receive: MemoryObjectReceiveStream[tuple[types.LoggingLevel, str, str]]) -> None:
         async with receive:
