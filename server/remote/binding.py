@@ -41,6 +41,7 @@ class HttpOptions:
     token_generated: bool = False
     public_url: str | None = None  # where clients reach us (behind a TLS-terminating proxy); default http://host:port
     machine_clients: str | None = None  # --auth oauth: JSON file of client-credentials clients (machine.py)
+    store: str | None = None  # --auth oauth: sqlite:PATH or redis://... (None: SALESFORCE_FLOW_MCP_STORE or default)
 
     @property
     def loopback(self) -> bool:
@@ -67,6 +68,7 @@ def resolve_http_options(
     public_url: str | None = None,
     env: Mapping[str, str] | None = None,
     machine_clients: str | None = None,
+    store: str | None = None,
 ) -> HttpOptions:
     """Flags over the environment; raises BindRefusedError for what must not be served."""
     env = os.environ if env is None else env
@@ -76,6 +78,8 @@ def resolve_http_options(
     token = token or env.get(ENV_HTTP_TOKEN) or None
     public_url = public_url or env.get(ENV_PUBLIC_URL) or None
     machine_clients = machine_clients or env.get(ENV_MACHINE_CLIENTS) or None
+    if store and mode != "oauth":
+        raise BindRefusedError("--store needs --auth oauth (it keeps the signed-in users' tokens)")
     if machine_clients and mode != "oauth":
         raise BindRefusedError("--machine-clients needs --auth oauth (machine clients get tokens at its /token)")
     if mode == "none" and not is_loopback_host(host):
@@ -102,4 +106,5 @@ def resolve_http_options(
         token_generated=generated,
         public_url=public_url,
         machine_clients=machine_clients,
+        store=store,
     )

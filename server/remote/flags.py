@@ -35,8 +35,20 @@ def add_http_flags(parser: argparse.ArgumentParser) -> None:
         f"(env {ENV_MACHINE_CLIENTS})",
     )
 
+    parser.add_argument(
+        "--store",
+        help="with --auth oauth: where signed-in users' tokens live: sqlite:PATH (one process, the default) or "
+        "redis://HOST:PORT/DB (shared by replicas) (env SALESFORCE_FLOW_MCP_STORE)",
+    )
+
 
 def http_options(args: argparse.Namespace) -> HttpOptions:
     return resolve_http_options(
-        args.host, args.port, args.auth, args.http_token, args.public_url, machine_clients=args.machine_clients
+        args.host,
+        args.port,
+        args.auth,
+        args.http_token,
+        args.public_url,
+        machine_clients=args.machine_clients,
+        store=args.store,
     )

@@ -90,7 +90,7 @@ def open_oauth_server(
             f"{CALLBACK_PATH} as its callback URL"
         )
     machines = load_machine_clients(Path(options.machine_clients), env) if options.machine_clients else {}
-    spec = store_spec or default_store_spec(env)
+    spec = store_spec or options.store or default_store_spec(env)
     shared = not spec.startswith(("sqlite:", "/", ".")) and ":memory:" not in spec
     sealer = Sealer.from_env(env, ephemeral_ok=not shared)
     store = open_store(spec)

@@ -144,7 +144,9 @@ class SqliteStore:
 def open_store(spec: str) -> Store:
     """`sqlite:///path/to/file.db`, `sqlite::memory:`, a plain path, or `redis://host:port/db` (rediss:// for TLS)."""
     if spec.startswith(("redis://", "rediss://", "unix://")):
-        raise StoreError("a Redis store is not available in this version: use a sqlite: store")
+        from .redis_store import RedisStore
+
+        return RedisStore(spec)
     path = spec.removeprefix("sqlite://").removeprefix("sqlite:") or ":memory:"
     try:
         return SqliteStore(path)
