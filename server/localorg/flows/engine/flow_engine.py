@@ -69,6 +69,7 @@ class InterviewOutcome:
     error_code: str | None  # Salesforce statusCode, e.g. "UNKNOWN_EXCEPTION", "INVALID_INPUT", "LIMIT_EXCEEDED"
     error_message: str | None
     elements_executed: int = field(default=0, compare=False)
+    record: dict[str, Any] | None = field(default=None, compare=False)  # $Record at the end (before-save changes)
 
 
 class _InvalidInput(Exception):
@@ -284,7 +285,9 @@ class FlowEngine:
         outputs, used = self._outputs(iv), iv.budget.used
         if paused is not None:
             return _outcome(iv.guid, "Paused", outputs, paused.element, paused.label, None, None, used)
-        return _outcome(iv.guid, "Finished", outputs, None, None, None, None, used)
+        outcome = _outcome(iv.guid, "Finished", outputs, None, None, None, None, used)
+        outcome.record = to_json(iv.record) if iv.record is not None else None
+        return outcome
 
     def _halted(self, iv: Interview | None, halt: FlowHalt) -> InterviewOutcome:
         assert iv is not None

@@ -15,7 +15,7 @@ from typing import Any
 from ...store.records import AUDIT_FIELDS, RecordError
 from ..model import Condition, Element, RecordCreate, RecordDelete, RecordLookup, RecordUpdate
 from .conditions import LogicError, UnknownOperator, compare, evaluate_condition, evaluate_logic
-from .interview_state import FlowFault, FlowHalt, Interview, as_record, get_field
+from .interview_state import FlowFault, FlowHalt, Interview, as_record, get_field, set_field
 
 __all__ = ["run_record_table"]
 
@@ -201,12 +201,23 @@ def run_update(iv: Interview, el: Element) -> str | None:
     try:
         with _transaction(iv):
             if el.input_reference:
+                assigned = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
+                if el.input_reference == "$Record" and iv.flow.trigger_type == "RecordBeforeSave":
+                    # Before save, updating the triggering record sets its fields in memory: Salesforce saves them
+                    # with the record, with no DML of the flow's own (Help, "Flow Trigger Types").
+                    for name, value in assigned.items():
+                        set_field(iv.record if iv.record is not None else {}, name, value)
+                    return el.connector
                 targets = _referenced(iv, el.input_reference, el.object, "update")
                 iv.tx.dml(_key(iv, el), len(targets))
                 for sobject, record_id, record in targets:
-                    fields = _writable(record)
+                    # With field assignments, only those fields change ("Use the ... record" plus "Set Field
+                    # Values"); without them every field the record variable holds is saved.
+                    fields = dict(assigned) if el.input_assignments else _writable(record)
                     fields.pop("Id", None)
                     store.update(sobject, record_id, fields)
+                    for name, value in assigned.items():
+                        set_field(record, name, value)
                 return el.connector
             if not el.object:
                 raise FlowHalt(f"Update Records element {el.name} names no object")
