@@ -30,6 +30,8 @@ from .mcp_features.resources import FlowResources
 from .mcp_features.tool_calls import ToolCalls
 from .notify import ToolListNotifier
 from .result_masking import masked_result
+from .setup_mode import INSTRUCTIONS as SETUP_INSTRUCTIONS
+from .setup_mode import SetupStatus
 from .stdio_guard import guarded_stdio_server
 from .tools.catalogue import Catalogue
 from .tools.flow_catalogue import FlowCatalogue
@@ -92,7 +94,9 @@ def build_server(
     flows: FlowCatalogue | None = None,
     notifier: ToolListNotifier | None = None,
     options: ProtocolOptions | None = None,
+    setup: SetupStatus | None = None,
 ) -> FlowServer:
+    """`setup`: no org is configured; the server adds the `setup_status` tool and says so in its instructions."""
     notifier = notifier or ToolListNotifier()
     options = options or ProtocolOptions()
     long_calls = LongCalls(options.long_call_bound)
@@ -121,7 +125,15 @@ def build_server(
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         listed = await calls.list_tools(ctx, params)
-        return listed.model_copy(update={"tools": with_icons(listed.tools)})
+        tools = with_icons(listed.tools)
+        return listed.model_copy(update={"tools": [setup.tool, *tools] if setup else tools})
+
+    async def call_tool(
+        ctx: Any, params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
+        if setup is not None and params.name == setup.tool.name:
+            return setup.result()
+        return await calls.call_tool(ctx, params)
 
     with warnings.catch_warnings():  # logging is deprecated in 2026-07-28, which this server knows (see above)
         warnings.simplefilter("ignore", MCPDeprecationWarning)
@@ -130,12 +142,12 @@ def build_server(
             version=__version__,
             title="Salesforce Flows",
             description="Salesforce Flows for AI agents: run, inspect and manage flows and flow interviews",
-            instructions=INSTRUCTIONS,
+            instructions=SETUP_INSTRUCTIONS if setup else INSTRUCTIONS,
             website_url=WEBSITE_URL,
             icons=SERVER_ICONS,
             lifespan=lifespan,
             on_list_tools=list_tools,
-            on_call_tool=_masking(calls.call_tool),
+            on_call_tool=_masking(call_tool),
             on_list_resources=resources.list_resources,
             on_list_resource_templates=resources.list_templates,
             on_read_resource=resources.read,

@@ -8,16 +8,11 @@ from collections.abc import Callable
 
 import anyio
 
-from .config import Settings
+from .config import Settings, load_settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return Settings.from_env().with_overrides(
-        instance_url=getattr(args, "instance_url", None),
-        api_version=getattr(args, "api_version", None),
-        profile=getattr(args, "profile", None),
-        login_url=getattr(args, "login_url", None),
-    )
+    return load_settings(vars(args))
 
 
 def _login(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,77 +13,83 @@ from typing import Any
 import anyio
 
 from . import __version__
-from .config import Settings
+from .config import OrgTarget, Settings, SettingsError, load_settings, resolve_org
 from .logging_setup import configure_logging
 from .remote.flags import add_http_flags
 
 EXIT_USAGE = 2
+PROG = "salesforce-flow-mcp"
+
+# One example per command, shown at the end of its --help.
+EXAMPLES: dict[str, str] = {
+    "serve": f"{PROG} serve --demo\n  {PROG} serve --target-org my-sandbox --read-only",
+    "tools": f"{PROG} tools --demo --flows force-app/main/default/flows",
+    "call": f'{PROG} call flow_Route_Support_Case --demo --args \'{{"priority": "High", "subject": "Outage"}}\'',
+    "demo": f"{PROG} demo --dialect seed",
+    "org serve": f"{PROG} org serve --port 8642 --flows force-app/main/default/flows --db org.db",
+    "login": f"{PROG} login --client-id 3MVG9... --login-url sandbox\n  {PROG} login --no-browser",
+    "logout": f"{PROG} logout --profile work",
+    "doctor": f"{PROG} doctor --target-org my-sandbox",
+}
 
 
-def _org_flags(parser: argparse.ArgumentParser, *, demo: bool = True) -> None:
-    if demo:
-        parser.add_argument("--demo", action="store_true", help="use the embedded local org with its demo flows")
-        parser.add_argument("--flows", type=Path, help="with --demo: load *.flow-meta.xml from this folder instead")
-        parser.add_argument(
-            "--actions", type=Path, help="with --demo: JSON of canned outputs for Apex/external actions"
-        )
+def _command(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name.split()[-1],
+        help=help_text,
+        description=help_text[:1].upper() + help_text[1:] + ".",
+        epilog=f"example:\n  {EXAMPLES[name]}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def _org_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags that choose the org and shape the catalogue; each dest is a Settings field (config.load_settings)."""
+    parser.add_argument(
+        "--demo", action="store_true", default=None, help="use the embedded local org (env SALESFORCE_DEMO=1)"
+    )
+    parser.add_argument("--flows", type=Path, help="with --demo: load *.flow-meta.xml from this folder instead")
+    parser.add_argument("--actions", type=Path, help="with --demo: JSON of canned outputs for Apex/external actions")
     parser.add_argument("--instance-url", help="org base URL (env SALESFORCE_INSTANCE_URL)")
+    parser.add_argument(
+        "--target-org", help="an org you logged into with the sf CLI: its alias or username (SALESFORCE_TARGET_ORG)"
+    )
     parser.add_argument("--api-version", help="REST API version (env SALESFORCE_API_VERSION, default 59.0)")
-    parser.add_argument("--dialect", choices=["salesforce", "seed"], help="route table (env SALESFORCE_API_DIALECT)")
+    parser.add_argument("--dialect", help="route table: salesforce (default) or seed (env SALESFORCE_API_DIALECT)")
     parser.add_argument("--profile", help="stored login profile to use (default: the default profile)")
     parser.add_argument("--read-only", action="store_true", default=None, help="only read-only tools")
     parser.add_argument("--include-flows", help="comma-separated ApiName globs to make tools of (env SALESFORCE_FLOWS)")
     parser.add_argument("--exclude-flows", help="comma-separated ApiName globs to leave out (SALESFORCE_EXCLUDE_FLOWS)")
-    parser.add_argument("--max-flow-tools", type=int, help="above this many flows, search_flows replaces flow tools")
-    parser.add_argument("--refresh-interval", type=float, help="seconds between flow catalogue refreshes (0: never)")
+    parser.add_argument("--max-flow-tools", help="above this many flows, search_flows replaces flow tools (100)")
+    parser.add_argument("--refresh-interval", help="seconds between flow catalogue refreshes (300; 0: never)")
     parser.add_argument("--cache-dir", help="describe cache folder ('' disables it)")
+    parser.add_argument("--call-timeout", help="seconds one tool call may take, retries included (default 45; 0: none)")
+    parser.add_argument("--max-in-flight", help="requests in flight to the org at once (default 10)")
     parser.add_argument(
-        "--call-timeout", type=float, help="seconds one tool call may take, retries included (default 45; 0: none)"
+        "--no-flow-tools", action="store_true", default=None, help="no per-flow tools, only the ten operations"
     )
-    parser.add_argument("--max-in-flight", type=int, help="requests in flight to the org at once (default 10)")
-    parser.add_argument("--no-flow-tools", action="store_true", help="no per-flow tools, only the ten operations")
-    parser.add_argument(
-        "--confirm", choices=["never", "writes", "always"], help="ask the user before these calls (default writes)"
-    )
+    parser.add_argument("--confirm", help="ask the user before these calls: never, writes (default) or always")
     parser.add_argument(
         "--confirm-production", action="store_true", default=None, help="ask before every call on a production org"
     )
     parser.add_argument(
-        "--long-call-seconds", type=float, help="seconds until a call answers 'still running on the org' (default 40)"
+        "--long-call-seconds",
+        dest="long_call_bound",
+        help="seconds until a call answers 'still running on the org' (default 40)",
     )
     parser.add_argument(
         "--invoke-batch-size",
-        type=int,
         help="invoke_flow in requests of this many records when the caller asks for progress (0: one request; "
         "each batch is its own transaction)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (stderr)")
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    def globs(value: str | None) -> tuple[str, ...] | None:
-        return None if value is None else tuple(g.strip() for g in value.split(",") if g.strip())
-
-    return Settings.from_env().with_overrides(
-        instance_url=getattr(args, "instance_url", None),
-        api_version=getattr(args, "api_version", None),
-        dialect=getattr(args, "dialect", None),
-        profile=getattr(args, "profile", None),
-        read_only=getattr(args, "read_only", None),
-        include_flows=globs(getattr(args, "include_flows", None)),
-        exclude_flows=globs(getattr(args, "exclude_flows", None)),
-        max_flow_tools=getattr(args, "max_flow_tools", None),
-        refresh_interval=getattr(args, "refresh_interval", None),
-        cache_dir=getattr(args, "cache_dir", None),
-        call_timeout=getattr(args, "call_timeout", None),
-        max_in_flight=getattr(args, "max_in_flight", None),
-        flow_tools=False if getattr(args, "no_flow_tools", False) else None,
-        demo_actions=str(args.actions) if getattr(args, "actions", None) else None,
-        confirm=getattr(args, "confirm", None),
-        confirm_production=getattr(args, "confirm_production", None),
-        long_call_bound=getattr(args, "long_call_seconds", None),
-        invoke_batch_size=getattr(args, "invoke_batch_size", None),
-    )
+def _target(args: argparse.Namespace) -> tuple[Settings, OrgTarget]:
+    """Flags over the environment, and the org they name: the one place a command turns its flags into settings."""
+    settings = load_settings(vars(args))
+    return settings, resolve_org(settings, flows=getattr(args, "flows", None), actions=getattr(args, "actions", None))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -90,13 +97,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .remote.flags import http_options
     from .runtime import NotConfiguredError, serve
 
+    settings, org = _target(args)
     try:
         http = http_options(args) if args.transport == "http" else None
     except BindRefusedError as exc:
         print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        anyio.run(serve, _settings(args), args.demo, args.flows, args.transport, http)
+        anyio.run(serve, settings, org, args.transport, http)
     except NotConfiguredError as exc:
         print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
         return 1
@@ -107,7 +115,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
     from .runtime import NotConfiguredError, list_tools_json
 
     try:
-        listing = anyio.run(list_tools_json, _settings(args), args.demo, args.flows)
+        listing = anyio.run(list_tools_json, *_target(args))
     except NotConfiguredError as exc:
         print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
         return 1
@@ -134,7 +142,7 @@ def cmd_call(args: argparse.Namespace) -> int:
         print("salesforce-flow-mcp: --args must be a JSON object", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = anyio.run(call_tool_json, _settings(args), args.demo, args.flows, args.tool, arguments)
+        result = anyio.run(call_tool_json, *_target(args), args.tool, arguments)
     except NotConfiguredError as exc:
         print(f"salesforce-flow-mcp: {exc}", file=sys.stderr)
         return 1
@@ -163,7 +171,9 @@ def cmd_org_serve(args: argparse.Namespace) -> int:
         print(f"Embedded Salesforce org listening at {base_url}")
         print(f"Access token: {token}")
         print(f"Client credentials: {client_id} / {client_secret} (POST {base_url}/services/oauth2/token)")
-        print(f"Connect: SALESFORCE_INSTANCE_URL={base_url} SALESFORCE_ACCESS_TOKEN={token} salesforce-flow-mcp tools")
+        # Quoted: a --token may hold characters the shell would read (an org's session ids contain '!').
+        connect = f"SALESFORCE_INSTANCE_URL={shlex.quote(base_url)} SALESFORCE_ACCESS_TOKEN={shlex.quote(token)}"
+        print(f"Connect: {connect} salesforce-flow-mcp tools")
         print("Stop with Ctrl-C.", flush=True)
 
     run = partial(
@@ -199,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the MCP server (stdio by default)")
+    serve = _command(commands, "serve", "run the MCP server (stdio by default)")
     _org_flags(serve)
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio", help="MCP transport")
     serve.add_argument("--host", default="127.0.0.1", help="with --transport http: address to bind")
@@ -207,24 +217,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_http_flags(serve)
     serve.set_defaults(func=cmd_serve)
 
-    tools = commands.add_parser("tools", help="print the tool catalogue")
+    tools = _command(commands, "tools", "print the tool catalogue")
     _org_flags(tools)
     tools.add_argument("--json", action="store_true", help="print tools/list as JSON")
     tools.set_defaults(func=cmd_tools)
 
-    call = commands.add_parser("call", help="call one tool and print its result")
+    call = _command(commands, "call", "call one tool and print its result")
     call.add_argument("tool", help="tool name, e.g. list_invocable_flows")
     call.add_argument("--args", default="{}", help="arguments as a JSON object")
     _org_flags(call)
     call.set_defaults(func=cmd_call)
 
-    demo = commands.add_parser("demo", help="drive `serve --demo` with the official MCP client and print a transcript")
+    demo = _command(commands, "demo", "drive `serve --demo` with the official MCP client and print a transcript")
     demo.add_argument("--dialect", choices=["salesforce", "seed"], help="route table the demo server uses")
     demo.set_defaults(func=cmd_demo)
 
     org = commands.add_parser("org", help="the embedded local Salesforce org")
     org_commands = org.add_subparsers(dest="org_command", metavar="ORG_COMMAND")
-    org_serve = org_commands.add_parser("serve", help="serve the embedded org over HTTP")
+    org_serve = _command(org_commands, "org serve", "serve the embedded org over HTTP")
     org_serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     org_serve.add_argument("--port", type=int, default=8642, help="port (0 picks a free one)")
     org_serve.add_argument("--db", help="SQLite file that keeps the org's state across restarts (default: memory)")
@@ -254,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     org_serve.set_defaults(func=cmd_org_serve)
 
     for name, handler in _auth_commands().items():
-        sub = commands.add_parser(name, help=handler[0])
+        sub = _command(commands, name, handler[0])
         handler[1](sub)
     return parser
 
@@ -273,4 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    return int(func(args))
+    try:
+        return int(func(args))
+    except SettingsError as exc:
+        for line in str(exc).splitlines():
+            print(f"salesforce-flow-mcp: {line}", file=sys.stderr)
+        return EXIT_USAGE

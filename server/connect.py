@@ -1,66 +1,46 @@
-"""From settings to a connected SalesforceClient: a real org through the auth package, or the embedded demo org."""
+"""From settings and an org target to a connected SalesforceClient: a real org through the auth package, or the
+embedded org in-process."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import httpx2
 
 from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings
 from .auth.masking import register_secret
-from .config import Settings
+from .config import EmbeddedOrg, OrgTarget, Settings
 from .salesforce.client import RequestSlots, SalesforceClient
 
 # The in-process demo org is reached through an ASGI transport: this host name never touches the network.
 DEMO_INSTANCE_URL = "http://127.0.0.1:0"
 
 
-def burst_client_factory(client: SalesforceClient, *, demo: bool = False) -> Callable[[], SalesforceClient] | None:
-    """Clients like `client` (same credentials, API version and HTTP setup) for short bursts of requests, each closed
-    after its burst; None for the in-process demo org, whose transport has no connections to keep."""
-    if demo:
-        return None
-    return partial(SalesforceClient, client.credentials, api_version=client.api_version, slots=client.slots)
-
-
 class NotConfiguredError(RuntimeError):
-    """No org is configured; the message says how to get one."""
+    """No org is configured (or its configuration cannot sign in); the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A connected client, and how to make clients like it for short bursts of requests (each closed after its
+    burst; None for the in-process org, whose transport has no connections to keep)."""
+
+    client: SalesforceClient
+    bursts: Callable[[], SalesforceClient] | None
 
 
 @asynccontextmanager
-async def salesforce_client(
-    settings: Settings,
-    *,
-    demo: bool = False,
-    flows_dir: Path | None = None,
-    identity: Callable[[Credentials], Credentials] | None = None,
-) -> AsyncIterator[SalesforceClient]:
-    """`identity` wraps the configured credentials (the remote server's per-user credentials); not with `demo`."""
-    if demo:
-        from .localorg.app import create_org_app
-        from .localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
-
-        state = OrgState.create(":memory:", flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
-        if settings.demo_actions:
-            try:
-                state.actions.load_json(Path(settings.demo_actions))
-            except (OSError, ValueError) as exc:
-                raise NotConfiguredError(f"cannot load the action stubs: {exc}") from exc
-        transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
-        demo_credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
-        client = SalesforceClient(
-            demo_credentials,
-            api_version=settings.api_version,
-            transport=transport,
-            slots=RequestSlots(settings.max_in_flight),
-        )
-        try:
-            yield client
-        finally:
-            await client.aclose()
+async def connect(
+    settings: Settings, org: OrgTarget, identity: Callable[[Credentials], Credentials] | None = None
+) -> AsyncIterator[Connection]:
+    """`identity` wraps the configured credentials (the remote server's per-user credentials); not for the embedded
+    org."""
+    if isinstance(org, EmbeddedOrg):
+        async with _embedded(settings, org) as client:
+            yield Connection(client, None)
         return
 
     for secret in (settings.access_token, settings.refresh_token, settings.client_secret):
@@ -73,7 +53,29 @@ async def salesforce_client(
         credentials = identity(credentials)
     client = SalesforceClient(credentials, api_version=settings.api_version, slots=RequestSlots(settings.max_in_flight))
     try:
-        yield client
+        bursts = partial(SalesforceClient, client.credentials, api_version=client.api_version, slots=client.slots)
+        yield Connection(client, bursts)
     finally:
         await client.aclose()
         await credentials.aclose()
+
+
+@asynccontextmanager
+async def _embedded(settings: Settings, org: EmbeddedOrg) -> AsyncIterator[SalesforceClient]:
+    from .localorg.app import create_org_app
+    from .localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
+
+    state = OrgState.create(":memory:", org.flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
+    if org.actions_file is not None:
+        try:
+            state.actions.load_json(org.actions_file)
+        except (OSError, ValueError) as exc:
+            raise NotConfiguredError(f"cannot load the action stubs: {exc}") from exc
+    transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
+    credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
+    slots = RequestSlots(settings.max_in_flight)
+    client = SalesforceClient(credentials, api_version=settings.api_version, transport=transport, slots=slots)
+    try:
+        yield client
+    finally:
+        await client.aclose()

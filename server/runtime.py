@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from .auth.credentials import Credentials
-from .config import Settings
-from .connect import NotConfiguredError, burst_client_factory, salesforce_client
+from .config import EmbeddedOrg, OrgTarget, Settings, for_org
+from .connect import NotConfiguredError, connect
 from .remote.binding import HttpOptions
 from .salesforce.client import SalesforceClient
 from .salesforce.describe_cache import DescribeCache, default_cache_dir
@@ -23,6 +23,7 @@ from .startup_tuning import startup_tuning
 # The MCP side is imported where first needed (and preloaded by the startup tuning): see mcp_side.py.
 if TYPE_CHECKING:
     from .mcp_side import Catalogue, FlowCatalogue, FlowServer, ToolListNotifier
+    from .setup_mode import SetupStatus
 
 __all__ = ["NotConfiguredError", "Running", "call_tool_json", "list_tools_json", "mcp_server", "serve"]
 
@@ -40,7 +41,6 @@ def flow_loader(
     client: SalesforceClient,
     settings: Settings,
     *,
-    demo: bool = False,
     describe_client: Callable[[], SalesforceClient] | None = None,
 ) -> InvocableFlowFetcher | None:
     """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off.
@@ -51,7 +51,7 @@ def flow_loader(
     if not settings.flow_tools:
         return None
     cache = None
-    cache_dir = settings.cache_dir if settings.cache_dir is not None else ("" if demo else str(default_cache_dir()))
+    cache_dir = settings.cache_dir if settings.cache_dir is not None else str(default_cache_dir())
     if cache_dir:
         cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
     use_composite = settings.dialect == "salesforce"
@@ -62,13 +62,16 @@ def assemble(
     client: SalesforceClient,
     settings: Settings,
     *,
-    demo: bool = False,
     notifier: ToolListNotifier | None = None,
     loader: InvocableFlowFetcher | None = None,
+    setup: SetupStatus | None = None,
+    org: OrgTarget | None = None,
 ) -> Running:
     """Catalogue, per-flow catalogue and MCP server over a connected client (nothing started yet).
 
-    `loader` is one from flow_loader(), possibly loading already; by default a new one is made.
+    `loader` is one from flow_loader(), possibly loading already; by default a new one is made. `org` says which
+    org the client reaches (the embedded one is never production); by default, one over the network. `setup`: no org
+    is configured (see setup_server).
     """
     from .mcp_side import (
         Catalogue,
@@ -83,7 +86,7 @@ def assemble(
 
     notifier = notifier or ToolListNotifier()
     flows = None
-    loader = loader or flow_loader(client, settings, demo=demo)
+    loader = loader or flow_loader(client, settings)
     if loader is not None:
         options = FlowToolOptions(
             include=settings.include_flows,
@@ -104,9 +107,9 @@ def assemble(
         long_call_bound=min(settings.long_call_bound, settings.call_timeout or settings.long_call_bound),
         invoke_batch_size=settings.invoke_batch_size,
         progress_interval=settings.progress_interval,
-        demo=demo,
+        demo=isinstance(org, EmbeddedOrg),
     )
-    return Running(build_server(catalogue, flows, notifier, protocol), catalogue, flows)
+    return Running(build_server(catalogue, flows, notifier, protocol, setup), catalogue, flows)
 
 
 def _preload_mcp_side() -> None:
@@ -115,25 +118,23 @@ def _preload_mcp_side() -> None:
 
 @asynccontextmanager
 async def mcp_server(
-    settings: Settings,
-    demo: bool = False,
-    flows_dir: Path | None = None,
-    identity: Callable[[Credentials], Credentials] | None = None,
+    settings: Settings, org: OrgTarget, identity: Callable[[Credentials], Credentials] | None = None
 ) -> AsyncIterator[Running]:
     """A ready-to-serve server; the flow catalogue loads in the background while it runs.
 
-    `identity` wraps the configured credentials (see connect.salesforce_client)."""
+    `identity` wraps the configured credentials (see connect.connect)."""
+    settings = for_org(settings, org)
     async with (
         startup_tuning(preload=_preload_mcp_side) as tuning,
-        salesforce_client(settings, demo=demo, flows_dir=flows_dir, identity=identity) as client,
+        connect(settings, org, identity) as connection,
         anyio.create_task_group() as group,
     ):
-        bursts = burst_client_factory(client, demo=demo)
-        loader = flow_loader(client, settings, demo=demo, describe_client=bursts)
+        client = connection.client
+        loader = flow_loader(client, settings, describe_client=connection.bursts)
         if loader is not None:
             loader.start_early(group)  # the org answers while the MCP side is imported
         await tuning.preloaded()
-        running = assemble(client, settings, demo=demo, loader=loader)
+        running = assemble(client, settings, loader=loader, org=org)
         if running.flows is not None:
             group.start_soon(running.flows.run)
             group.start_soon(tuning.end_when, running.flows.wait_ready)
@@ -145,24 +146,43 @@ async def mcp_server(
             group.cancel_scope.cancel()
 
 
-async def serve(
-    settings: Settings, demo: bool, flows_dir: Path | None, transport: str, http: HttpOptions | None = None
-) -> None:
+@asynccontextmanager
+async def setup_server(settings: Settings, problem: str) -> AsyncIterator[Running]:
+    """The server when no org is configured: the read-only tools (each answers with what to configure) and
+    `setup_status`, so hosts show it connected and the agent can tell the user what to do."""
+    from .setup_mode import SetupStatus, UnconfiguredCredentials
+
+    setup = await SetupStatus.checked(settings, problem)
+    client = SalesforceClient(UnconfiguredCredentials(setup), api_version=settings.api_version)
+    try:
+        yield assemble(client, settings.replaced(read_only=True, no_flow_tools=True), setup=setup)
+    finally:
+        await client.aclose()
+
+
+async def serve(settings: Settings, org: OrgTarget, transport: str, http: HttpOptions | None = None) -> None:
     if transport == "http":
         from .remote.http_app import serve_http
 
-        await serve_http(settings, demo, flows_dir, http or HttpOptions())
+        await serve_http(settings, org, http or HttpOptions())
         return
-    async with mcp_server(settings, demo, flows_dir) as running:
-        from .mcp_side import serve_stdio
+    from .mcp_side import serve_stdio
 
+    try:
+        async with mcp_server(settings, org) as running:
+            await serve_stdio(running.server)
+            return
+    except NotConfiguredError as exc:
+        problem = str(exc)
+    logger.warning("No org is configured; serving setup_status and the read-only tools: %s", problem)
+    async with setup_server(settings, problem) as running:
         await serve_stdio(running.server)
 
 
-async def list_tools_json(settings: Settings, demo: bool, flows_dir: Path | None) -> dict[str, Any]:
+async def list_tools_json(settings: Settings, org: OrgTarget) -> dict[str, Any]:
     from mcp import Client
 
-    async with mcp_server(settings, demo, flows_dir) as running, Client(running.server, mode="legacy") as client:
+    async with mcp_server(settings, org) as running, Client(running.server, mode="legacy") as client:
         result = await client.list_tools()
         return {
             "tools": [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in result.tools],
@@ -170,12 +190,10 @@ async def list_tools_json(settings: Settings, demo: bool, flows_dir: Path | None
         }
 
 
-async def call_tool_json(
-    settings: Settings, demo: bool, flows_dir: Path | None, name: str, arguments: dict[str, Any]
-) -> dict[str, Any]:
+async def call_tool_json(settings: Settings, org: OrgTarget, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     from mcp import Client
 
-    async with mcp_server(settings, demo, flows_dir) as running, Client(running.server, mode="legacy") as client:
+    async with mcp_server(settings, org) as running, Client(running.server, mode="legacy") as client:
         if running.flows is not None:
             await running.flows.wait_ready()
         result = await client.call_tool(name, arguments)

@@ -13,7 +13,7 @@ from mcp import Client
 from starlette.types import ASGIApp
 
 from salesforce_flow_mcp.auth.credentials import StaticCredentials
-from salesforce_flow_mcp.config import Settings
+from salesforce_flow_mcp.config import EmbeddedOrg, Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
@@ -60,7 +60,7 @@ async def rig(
         slots=slots,
     )
     config = Settings(**{"cache_dir": "", "refresh_interval": 0, "flow_tools": False, **settings})
-    running = assemble(salesforce, config, demo=True)
+    running = assemble(salesforce, config, org=EmbeddedOrg())
     headers = {"Authorization": f"Bearer {token}"}
     transport = httpx2.ASGITransport(app=org)
     try:

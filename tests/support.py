@@ -13,7 +13,7 @@ import httpx2
 from mcp import Client
 
 from salesforce_flow_mcp.auth.credentials import StaticCredentials
-from salesforce_flow_mcp.config import Settings
+from salesforce_flow_mcp.config import EmbeddedOrg, Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
@@ -70,7 +70,7 @@ async def org_stack(
         retry=FAST_RETRY,
     )
     config = Settings(dialect=dialect, **{"cache_dir": "", "refresh_interval": 0, **settings})  # type: ignore[arg-type]
-    running = assemble(salesforce, config, demo=True)
+    running = assemble(salesforce, config, org=EmbeddedOrg())
     headers = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
     async with (
         httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=DEMO_INSTANCE_URL, headers=headers) as org,

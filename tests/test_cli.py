@@ -74,19 +74,39 @@ def test_call_a_flow_tool_and_a_bad_call(live_org: tuple[str, str], tmp_path: Pa
     assert not_json.returncode == 2 and "--args is not valid JSON" in not_json.stderr
 
 
-def test_serve_without_an_org_says_how_to_get_one(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
-    env["SALESFORCE_FLOW_MCP_HOME"] = str(tmp_path)
-    done = run("serve", env=env, timeout=60)
-    assert done.returncode == 1
-    assert "--demo" in done.stderr and "login" in done.stderr
-    assert done.stdout == "", "nothing but protocol messages on stdout"
-
-
 def test_every_command_has_help() -> None:
     for command in (["serve"], ["tools"], ["call"], ["demo"], ["org", "serve"], ["login"], ["logout"], ["doctor"]):
         done = run(*command, "--help")
         assert done.returncode == 0 and "usage: salesforce-flow-mcp" in done.stdout, command
+        assert "example:\n  salesforce-flow-mcp " in done.stdout, f"{command}: --help shows an example"
+
+
+@pytest.mark.slow
+def test_the_connect_line_is_safe_to_paste_into_bash() -> None:
+    """A token with characters the shell reads (`!`, `$`, a space, quotes) survives a paste of the Connect line."""
+    token = "00D!x $HOME 'q' \"d\" `id`"
+    process = subprocess.Popen(
+        [*CLI, "org", "serve", "--port", "0", "--token", token],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    connect = next(line for line in lines if line.startswith("Connect: ")).removeprefix("Connect: ").strip()
+    assert connect.endswith(" salesforce-flow-mcp tools")
+    assignments = connect.removesuffix(" salesforce-flow-mcp tools")
+    probe = "import os; print(os.environ['SALESFORCE_ACCESS_TOKEN']); print(os.environ['SALESFORCE_INSTANCE_URL'])"
+    done = subprocess.run(
+        ["bash", "-c", f'{assignments} {sys.executable} -c "{probe}"'], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == token
+    assert done.stdout.splitlines()[1].startswith("http://127.0.0.1:")
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ import anyio
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from salesforce_flow_mcp.config import Settings
+from salesforce_flow_mcp.config import Settings, load_settings
 from salesforce_flow_mcp.salesforce.client import RequestSlots, RetryPolicy
 from tests.robust_support import rig, text_of
 
@@ -124,9 +124,13 @@ async def test_requests_in_flight_to_the_org_are_bounded() -> None:
     assert counters[0].most == 3, "three at once, never more"
 
 
-def test_deadline_and_bound_are_configurable() -> None:
-    settings = Settings.from_env({"SALESFORCE_CALL_TIMEOUT": "20", "SALESFORCE_MAX_IN_FLIGHT": "4"})
+def test_deadline_and_bound_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SALESFORCE_CALL_TIMEOUT", "20")
+    monkeypatch.setenv("SALESFORCE_MAX_IN_FLIGHT", "4")
+    settings = load_settings({})
     assert (settings.call_timeout, settings.max_in_flight) == (20.0, 4)
+    monkeypatch.delenv("SALESFORCE_CALL_TIMEOUT")
+    monkeypatch.delenv("SALESFORCE_MAX_IN_FLIGHT")
     assert (Settings().call_timeout, Settings().max_in_flight) == (45.0, 10)
     with pytest.raises(ValueError):
         RequestSlots(0)

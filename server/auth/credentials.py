@@ -53,7 +53,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 NOTHING_CONFIGURED = (
-    "No Salesforce org is configured. Run `salesforce-flow-mcp login` to sign in with your browser, or set "
+    "No Salesforce org is configured. Run `salesforce-flow-mcp login` to sign in with your browser, use an org you "
+    "logged into with the sf CLI (`--target-org ALIAS` or SALESFORCE_TARGET_ORG), or set "
     "SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN (or SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID, or "
     "SALESFORCE_USERNAME + SALESFORCE_JWT_KEY_FILE + SALESFORCE_CLIENT_ID, or SALESFORCE_CLIENT_ID + "
     "SALESFORCE_CLIENT_SECRET with SALESFORCE_INSTANCE_URL). To try it without an org, use `--demo` (the embedded org)."

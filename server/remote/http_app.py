@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
 from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
 
-from ..config import Settings
+from ..config import EmbeddedOrg, OrgTarget, Settings
 from ..connect import NotConfiguredError
 from .bearer import SharedTokenVerifier
 from .binding import HttpOptions
@@ -79,14 +78,14 @@ def build_http_app(running: Running, options: HttpOptions, oauth: OAuthServer | 
     return app
 
 
-async def serve_http(settings: Settings, demo: bool, flows_dir: Path | None, options: HttpOptions) -> None:
+async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -> None:
     from ..runtime import mcp_server
 
     oauth = None
     if options.auth == "oauth":
         from .oauth_app import OAuthSetupError, open_oauth_server
 
-        if demo:
+        if isinstance(org, EmbeddedOrg):
             raise NotConfiguredError(
                 "--auth oauth signs users in at a real org's login page, which the in-process demo org has not: run "
                 "`salesforce-flow-mcp org serve` and point SALESFORCE_INSTANCE_URL / SALESFORCE_LOGIN_URL at it"
@@ -96,7 +95,7 @@ async def serve_http(settings: Settings, demo: bool, flows_dir: Path | None, opt
         except (OAuthSetupError, ValueError) as exc:
             raise NotConfiguredError(str(exc)) from None
     try:
-        async with mcp_server(settings, demo, flows_dir, oauth.credentials if oauth else None) as running:
+        async with mcp_server(settings, org, oauth.credentials if oauth else None) as running:
             app = build_http_app(running, options, oauth)
             if options.token_generated:
                 # Written straight to stderr, not logged: the log filter would mask it, and the operator needs it.

@@ -120,7 +120,7 @@ async def test_jwt_bearer_failures_are_clear(
     key_file.write_bytes(private_pem(other if case == "other key" else key))
     settings = jwt_settings(org, key_file, username="nobody@example.com" if case == "unknown user" else ADMIN)
     if case == "unknown client":
-        settings = settings.with_overrides(client_id="NoSuchApp")
+        settings = settings.replaced(client_id="NoSuchApp")
     if case == "not a key":
         key_file.write_text("hello")
     if case == "public key file":
