@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@# setuptools says "Editable installation" at length for any package-dir mapping (ours maps server/ onto
+	@# salesforce_flow_mcp); it is information, not a problem, so the build runs with warnings off.
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[dev]'
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund || npm install --silent --no-audit --no-fund; \
 	 else echo "npm not found: the manifest check (mcpb validate) will be skipped" >&2; fi
 	touch $(STAMP)
