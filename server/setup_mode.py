@@ -66,7 +66,7 @@ class UnconfiguredCredentials:
 
     @property
     def instance_url(self) -> str:
-        raise AuthError(self._setup.message)
+        return "http://127.0.0.1:0"  # never reached: every request asks for a token first, and that fails
 
     async def access_token(self) -> str:
         raise AuthError(self._setup.message)
