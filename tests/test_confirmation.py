@@ -92,7 +92,11 @@ async def test_reads_are_not_asked_about_unless_confirm_always(mode: str) -> Non
         before = await usage(stack)
         assert (await stack.call("list_invocable_flows")).is_error
         assert await usage(stack) == before
-        assert user.asked == ["Call list_invocable_flows on the embedded org?"]
+        assert (await stack.call("get_invocable_flow_metadata", {"flowApiName": "Create_Contact"})).is_error
+        assert user.asked == [
+            "Call list_invocable_flows on the embedded org?",
+            "Call get_invocable_flow_metadata on the embedded org?",
+        ]
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
@@ -216,3 +220,53 @@ async def test_production_is_told_by_organization_is_sandbox(is_sandbox: Any, st
     rule = ConfirmPolicy("never", production=True)
     # Production, or unknown (the safe reading), asks even for reads; a sandbox only as --confirm says.
     assert rule.should_ask(writes=False, on_production=kind.maybe_production) is (production is not False)
+
+
+async def test_confirm_production_asks_even_for_reads_on_a_production_org() -> None:
+    """A real production org (replayed: the Organization query answers IsSandbox false, Object Reference,
+    Organization): with --confirm never --confirm-production a read is asked about; declined, it is not sent."""
+    from mcp import Client
+
+    from salesforce_flow_mcp.config import Settings
+    from salesforce_flow_mcp.runtime import assemble
+    from tests.recorded_org import RecordedOrg, action, describe
+
+    org = RecordedOrg()
+
+    def query(request: Any) -> tuple[int, Any]:
+        soql = request.url.params.get("q", "")
+        if "FROM Organization" in soql:
+            record = {
+                "attributes": {"type": "Organization"},
+                "IsSandbox": False,
+                "OrganizationType": "Enterprise Edition",
+            }
+            return 200, {"totalSize": 1, "done": True, "records": [record]}
+        return 200, {"totalSize": 0, "done": True, "records": []}
+
+    org.answers[("GET", "/query")] = query
+    org.answer("GET", "/actions/custom/flow", 200, {"actions": [action("Route_Case")]})
+    org.answer(
+        "POST",
+        "/composite/batch",
+        200,
+        {"hasErrors": False, "results": [{"statusCode": 200, "result": describe("Route_Case")}]},
+    )
+    client = org.client()
+    running = assemble(client, Settings(cache_dir="", refresh_interval=0, confirm="never", confirm_production=True))
+    user = User("decline")
+    try:
+        assert running.flows is not None
+        await running.flows.refresh()
+        async with Client(running.server, mode="legacy", elicitation_callback=user) as mcp:
+            sent_before = len(org.sent)
+            result = await mcp.call_tool("list_invocable_flows", {})
+            organization_queries = [r for r in org.sent[sent_before:] if "Organization" in r.url.params.get("q", "")]
+            assert len(organization_queries) == 1, "asked once"
+            assert len(org.sent) - sent_before == 1, "the list itself was not sent"
+            await mcp.call_tool("list_invocable_flows", {})
+            assert len(org.sent) - sent_before == 1, "the answer is kept; declined again, nothing sent"
+    finally:
+        await client.aclose()
+    assert result.is_error and "Nothing was sent to the org" in text_of(result)
+    assert user.asked[0] == "Call list_invocable_flows on production org recorded.my.salesforce.com?"

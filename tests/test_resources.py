@@ -81,6 +81,15 @@ async def test_reading_a_flow_gives_its_describe_and_what_it_touches(mode: str) 
         assert summary["processType"] == "AutoLaunchedFlow"
 
 
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_the_describe_tool_links_to_the_flow_resource(mode: str) -> None:
+    async with org_stack(mode) as stack:
+        result = await stack.call("get_invocable_flow_metadata", {"flowApiName": "Route_Support_Case"})
+        assert not result.is_error
+        links = [c for c in result.content if isinstance(c, types.ResourceLink)]
+        assert [link.uri for link in links] == ["salesforce-flow://flows/Route_Support_Case"]
+
+
 async def test_in_the_seed_dialect_a_flow_has_its_describe_and_no_metadata() -> None:
     async with org_stack("legacy", "seed") as stack:
         body = contents(await stack.mcp.read_resource("salesforce-flow://flows/Route_Support_Case"))

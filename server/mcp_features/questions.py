@@ -43,7 +43,7 @@ def question(tool: str, args: Args, org_label: str, flow_api_name: str | None) -
     sentence = SENTENCES.get(tool)
     if sentence is not None:
         what = sentence(args)
-    elif flow_api_name is not None:
+    elif flow_api_name is not None and tool.startswith("flow_"):
         what = f"Run flow {flow_api_name} for {_records(1)}"
     else:
         what = f"Call {tool}"

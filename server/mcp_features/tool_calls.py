@@ -20,12 +20,14 @@ from .long_calls import Job, LongCalls, still_running_result
 from .org_kind import OrgKindProbe
 from .progress import ProgressHub, RequestProgress
 from .questions import question
+from .resources import flow_uri
 
 if TYPE_CHECKING:
     from salesforce_flow_mcp.tools.flow_catalogue import FlowCatalogue
 
 Args = dict[str, Any]
 CREATE_INTERVIEW = "create_flow_interview"
+DESCRIBE_FLOW = "get_invocable_flow_metadata"
 
 
 @dataclass
@@ -100,11 +102,14 @@ class ToolCalls:
         try:
             # A read answers within the catalogue's deadline (TIMEOUT, nothing changed); a write at the bound.
             reads_in_time = not writes and bool(self.catalogue.call_timeout)
-            return await self.long_calls.run(
+            result = await self.long_calls.run(
                 name, work, still_running, reads_only=not writes, bounded=not reads_in_time
             )
         finally:
             report.close()
+        if name == DESCRIBE_FLOW and flow and not result.is_error:
+            result.content.append(flow_link(flow))
+        return result
 
     async def _with_loader_progress(self, report: RequestProgress, name: str, arguments: Args) -> types.CallToolResult:
         done = anyio.Event()
@@ -141,7 +146,7 @@ class ToolCalls:
         return result
 
     def _flow_of(self, name: str, args: Args) -> str | None:
-        if name == INVOKE_FLOW:
+        if name in (INVOKE_FLOW, DESCRIBE_FLOW):
             return str(args.get("flowApiName") or "") or None
         if name == CREATE_INTERVIEW:
             view = args.get("FlowDefinitionView")
@@ -161,3 +166,8 @@ class ToolCalls:
 def _unknown_flow_tool(name: str) -> types.Tool:
     """A flow without a tool of its own (not selected, or above the tool limit): nothing says it only reads."""
     return types.Tool(name=name, input_schema={"type": "object"})
+
+
+def flow_link(api_name: str) -> types.ResourceLink:
+    """Where the flow's describe and metadata summary can be read again, without calling the tool."""
+    return types.ResourceLink(type="resource_link", uri=flow_uri(api_name), name=api_name, mime_type="application/json")
