@@ -18,7 +18,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from . import tuning
+from . import engine, tuning
 from .flows import flow_name, write_flows
 from .idle import IDLE_FLOWS, measure_idle, prepare_idle_org
 from .org_process import Org, running_org
@@ -150,10 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m bench.run " + " ".join(sys.argv[1:])
     args.output.parent.mkdir(parents=True, exist_ok=True)
     kept = existing_section(args.output)  # `make soak` writes its own section
+    kept_engine = engine.existing_section(args.output)  # and bench/engine.py its own
     report = render(results, command)
     if tuned is not None:
         report = tuning.splice(report, tuning.render(tuned))
-    args.output.write_text(report + (f"\n{kept}\n" if kept else ""), encoding="utf-8")
+    args.output.write_text(
+        report + (f"\n{kept}\n" if kept else "") + (f"\n{kept_engine}\n" if kept_engine else ""), encoding="utf-8"
+    )
     log.info("results written to %s (%.0f s)", args.output, results.wall_seconds)
     return 0
 

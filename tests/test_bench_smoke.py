@@ -111,3 +111,21 @@ def test_tuning_report_has_a_row_per_variant_against_the_tuning_off_and_replaces
     once = splice(report, section)
     assert once.index(HEADING) < once.index("## Method") and once.count(HEADING) == 1
     assert splice(once, section) == once
+
+
+def test_engine_bench_runs_its_flows_and_writes_its_own_section(tmp_path: Path) -> None:
+    """bench/engine.py: the 20-element flow runs 20 elements, the 200-input batch and the route finish, and the
+    section replaces itself in the page without touching the rest."""
+    from bench import engine
+
+    results = engine.measure(seconds=0.05, bulk_repeats=1)
+    assert results.single_elements == 20
+    assert results.single_per_second > 0 and len(results.bulk_ms) == len(results.route_ms) == 1
+    assert abs(sum(share for _, share in results.profile) - 100) < 0.5
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# Benchmarks\n\nother sections\n", encoding="utf-8")
+    engine.write_section(page, engine.render(results, "make bench"))
+    engine.write_section(page, engine.render(results, "make bench"))
+    text = page.read_text(encoding="utf-8")
+    assert text.count("## Flow engine") == 1 and "other sections" in text
+    assert "20-element flow" in text and "200 inputs in one transaction" in text

@@ -21,7 +21,8 @@ __all__ = ["DEFAULT_LOOP_GUARD", "GovernorLimits", "LimitExceeded", "LoopGuardTr
 
 # Salesforce dropped the 2,000 executed-elements limit (Spring '23); a flow that never ends still has to stop here.
 DEFAULT_LOOP_GUARD = 100_000
-_CPU_CHECK_EVERY = 32  # elements between CPU-time readings
+_CPU_CHECK_EVERY = 32  # elements between looks at the wall clock
+_CPU_READ_AFTER = 0.05  # seconds of wall time between CPU-time readings (a thread CPU clock can cost milliseconds)
 
 
 class LimitExceeded(FlowHalt):
@@ -59,6 +60,7 @@ class Transaction:
     _step_counted: set[str] = field(default_factory=set)
     _cpu_started: float = field(default_factory=time.thread_time)
     _ticks: int = 0
+    _last_read: float = field(default_factory=time.perf_counter)
 
     def begin_step(self, key: tuple[str, str] | None) -> None:
         self.step = key
@@ -98,6 +100,10 @@ class Transaction:
         self._ticks += 1
         if self._ticks % _CPU_CHECK_EVERY:
             return
+        now = time.perf_counter()
+        if now - self._last_read < _CPU_READ_AFTER and self.limits.cpu_ms > 0:
+            return
+        self._last_read = now
         if (time.thread_time() - self._cpu_started) * 1000 > self.limits.cpu_ms:
             raise LimitExceeded("Apex CPU time limit exceeded")
 
