@@ -43,7 +43,8 @@ WEBSITE_URL = "https://github.com/salesforce-flow-mcp/salesforce-flow-mcp"
 INSTRUCTIONS = (
     "Tools for Salesforce Flows. Find flows with list_flows or list_invocable_flows, read an invocable flow's "
     "inputs with get_invocable_flow_metadata, run it with invoke_flow (or its own flow_<ApiName> tool), and start "
-    "flows with create_flow_interview. Tools that change the org are marked destructive."
+    "flows with create_flow_interview. Tools that change the org are marked destructive. Besides its own outputs, "
+    "every flow returns Flow__InterviewStatus (Finished; Waiting when it paused) and Flow__InterviewGuid."
 )
 
 

@@ -1,7 +1,7 @@
 """JSON Schemas of per-flow tools, derived from invocable-action describes.
 
 Each test builds a describe as Salesforce sends it, derives the schemas, checks they are valid draft 2020-12 schemas,
-and validates the arguments an agent would send (and the outputs Salesforce would return) against them.
+and validates the arguments an agent would send against them. Outputs are said once, in the tool description.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from salesforce_flow_mcp.tools.flow_schema import (
+    MAX_FLOW_DESCRIPTION,
     MAX_PARAMETERS,
     FlowToolSchemas,
     parameter_schema,
@@ -112,10 +113,10 @@ def test_the_sample_table_covers_every_type_of_the_table() -> None:
 
 def test_every_schema_is_valid_json_schema(every_type: FlowToolSchemas) -> None:
     Draft202012Validator.check_schema(every_type.input_schema)
-    Draft202012Validator.check_schema(every_type.output_schema)
-    for prop in [*every_type.input_schema["properties"].values(), *every_type.output_schema["properties"].values()]:
+    assert every_type.output_schema is None  # the outputs are in the description
+    for prop in every_type.input_schema["properties"].values():
         Draft202012Validator.check_schema(prop)
-        assert prop["title"] and prop["description"]
+        assert "title" not in prop  # each label is the name in other words ("String" for string)
 
 
 def test_input_schema_shape(every_type: FlowToolSchemas) -> None:
@@ -159,7 +160,7 @@ def test_single_value_of_each_type(every_type: FlowToolSchemas, type_name: str) 
 )
 def test_the_table_gives_the_documented_json_schema(type_name: str, json_type: str, extra: dict[str, Any]) -> None:
     schema = parameter_schema(typed_param(type_name))
-    assert schema == {"title": schema["title"], "description": schema["description"], "type": json_type, **extra}
+    assert schema == {"type": json_type, **extra}  # no words where the schema says it all
     collection = parameter_schema(typed_param(type_name, collection=True))
     assert collection["type"] == "array"
     assert collection["maxItems"] == 2
@@ -175,7 +176,7 @@ def test_types_are_case_insensitive() -> None:
 def test_byte_length_becomes_max_length_only_when_positive() -> None:
     limited = parameter_schema(make_param("code", "STRING", byteLength=5))
     assert limited["maxLength"] == 5
-    assert "5 bytes" in limited["description"]
+    assert "description" not in limited
     assert accepts(limited, "12345")
     assert not accepts(limited, "123456")
     for no_limit in (0, -1, None, "80", True):
@@ -196,7 +197,7 @@ def test_required_inputs_are_listed() -> None:
     assert schemas.input_schema["required"] == ["accountId", "amount"]
     assert accepts(schemas.input_schema, {"accountId": ACCOUNT_ID, "amount": 10})
     assert not accepts(schemas.input_schema, {"accountId": ACCOUNT_ID, "note": "x"})
-    assert "Required." in schemas.input_schema["properties"]["amount"]["description"]
+    assert "description" not in schemas.input_schema["properties"]["amount"]  # `required` says it
 
 
 def test_picklist_values_as_strings_or_objects_use_active_values() -> None:
@@ -206,7 +207,7 @@ def test_picklist_values_as_strings_or_objects_use_active_values() -> None:
     schema = parameter_schema(make_param("priority", "PICKLIST", picklistValues=values))
     # duplicates and non-text entries dropped; an entry with only a label uses the label
     assert schema["enum"] == ["Low", "Medium", "High"]
-    assert "Low, Medium, High" in schema["description"]
+    assert "description" not in schema  # the enum says it
     assert accepts(schema, "Medium")
     assert not accepts(schema, "Old")  # inactive
     assert not accepts(schema, "medium")  # picklist values are exact
@@ -262,7 +263,7 @@ def test_unknown_types_are_unconstrained_and_named(type_name: Any, caplog: pytes
         schema = parameter_schema(make_param("mystery", type_name))
     assert {k: v for k, v in schema.items() if k not in ("title", "description")} == {}
     shown = type_name.upper() if isinstance(type_name, str) else repr(type_name).upper()
-    assert f"Salesforce type {shown}" in schema["description"]
+    assert schema["description"] == f"Any value (type {shown})."
     assert "unknown Salesforce type" in caplog.text
 
 
@@ -272,60 +273,38 @@ def test_a_null_type_without_an_apex_class_is_unconstrained() -> None:
     assert "no type" in schema["description"]
 
 
-def test_outputs_are_all_nullable_optional_and_open(every_type: FlowToolSchemas) -> None:
-    schema = every_type.output_schema
-    assert schema["type"] == "object"
-    assert schema["additionalProperties"] is True
-    assert "required" not in schema
-    assert {"Flow__InterviewStatus", "Flow__InterviewGuid"} <= set(schema["properties"])
-    assert accepts(schema, {})
-    assert accepts(schema, {name: None for name in schema["properties"]})
-    assert accepts(schema, {"Flow__InterviewStatus": "Finished", "SomethingSalesforceAdded": {"x": 1}})
-    for prop in schema["properties"].values():
-        assert accepts(prop, None)
+def test_outputs_are_named_once_in_the_description_with_their_kind(every_type: FlowToolSchemas) -> None:
+    returns = every_type.description.split(" Returns ", 1)[1]
+    for type_name in SAMPLES:
+        name = type_name.lower()
+        assert f"{name} (" in returns and f"{name}_list (" in returns, name
+    assert "sobject (Account)" in returns and "sobject_list (Account[])" in returns
+    assert "boolean (boolean)" in returns and "long_list (integer[])" in returns
+    # Salesforce's own outputs are explained once, in the server instructions, not in every tool.
+    assert "Flow__Interview" not in every_type.description
 
 
-@pytest.mark.parametrize("type_name", list(SAMPLES))
-def test_outputs_check_the_json_type_of_each_value(every_type: FlowToolSchemas, type_name: str) -> None:
-    good, _ = SAMPLES[type_name]
-    props = every_type.output_schema["properties"]
-    name = type_name.lower()
-    assert accepts(props[name], good)
-    assert accepts(props[name + "_list"], [good, good, good])  # outputs may hold more than maxOccurs says
-    assert accepts(props[name + "_list"], [good, None])
-    wrong = {"string": 5, "boolean": "yes", "integer": "1", "number": "1.5", "object": "record"}
-    json_type = props[name]["type"][0]
-    assert not accepts(props[name], wrong[json_type])
+def test_an_output_description_is_kept_short() -> None:
+    describe = {
+        "name": "Out",
+        "inputs": [],
+        "outputs": [make_param("total", "DOUBLE", description="The total. " * 30), make_param("n", "INTEGER")],
+    }
+    text = schemas_from_describe(describe).description
+    assert text.startswith("Runs the flow Out. Returns total (number): The total. The total.")
+    assert text.endswith("...; n (integer).")
+    assert len(text) < 200
+    none = schemas_from_describe({"name": "Quiet", "inputs": [], "outputs": []})
+    assert none.description == "Runs the flow Quiet. Returns no outputs of its own."
 
 
-def test_outputs_do_not_enforce_input_only_constraints() -> None:
-    # Salesforce's DateTime text (+0000) is not RFC 3339, an inactive picklist value can come back: still valid.
-    date_time = parameter_schema(make_param("at", "DATETIME"), output=True)
-    assert date_time == {"title": "At", "description": date_time["description"], "type": ["string", "null"]}
-    picklist = parameter_schema(make_param("tier", "PICKLIST", picklistValues=["A"]), output=True)
-    assert accepts(picklist, "Retired")
-    record = parameter_schema(make_param("acct", "SOBJECT", sobjectType="Account"), output=True)
-    assert accepts(record, {"attributes": {"type": "Account", "url": "/services/data/v59.0/sobjects/Account/x"}})
-    assert accepts(record, None)
-
-
-def test_description_names_every_parameter(every_type: FlowToolSchemas) -> None:
+def test_description_says_each_thing_once(every_type: FlowToolSchemas) -> None:
     text = every_type.description
-    assert text.startswith("Runs the Salesforce flow Every Type (Every_Type).")
-    assert "Takes one parameter of each Salesforce type." in text
-    inputs_part, outputs_part = text.split("\nInputs (described in the input schema): ")[1].split(
-        "\nOutputs (each may be null when the flow leaves it unset):\n"
-    )
-    # Inputs by name only (their descriptions are in the inputSchema), outputs in full.
-    for name in every_type.input_schema["properties"]:
-        assert name in inputs_part.split(", ") or f"{name}." in inputs_part, name
-    for name in every_type.output_schema["properties"]:
-        assert f"- {name} (" in outputs_part, name
-    assert "Salesforce type" not in inputs_part
-    assert (
-        "Salesforce type SOBJECT: one Account record" in every_type.input_schema["properties"]["sobject"]["description"]
-    )
-    assert every_type.title == "Every Type"
+    assert text.startswith("Takes one parameter of each Salesforce type. Returns ")
+    assert "Salesforce type STRING" not in text and "Inputs" not in text  # inputs are described in the inputSchema
+    sobject = every_type.input_schema["properties"]["sobject"]["description"]
+    assert sobject == 'Account record: an object of its field values, "attributes": {"type": "Account"}.'
+    assert every_type.title is None  # "Every Type" is the API name with spaces: the tool name says it
 
 
 def test_description_and_schema_carry_labels_and_descriptions() -> None:
@@ -333,20 +312,16 @@ def test_description_and_schema_carry_labels_and_descriptions() -> None:
         "name": "Quote",
         "label": "Quote Calculator",
         "description": "Computes a discounted quote.",
-        "inputs": [make_param("amount", "DOUBLE", label="Amount", description="The list price.", required=True)],
+        "inputs": [make_param("amount", "DOUBLE", label="List Price", description="The list price.", required=True)],
         "outputs": [make_param("discount", "DOUBLE", label="Discount", description="What the customer saves.")],
     }
     schemas = schemas_from_describe(describe)
     amount = schemas.input_schema["properties"]["amount"]
-    assert amount["title"] == "Amount"
-    assert amount["description"].startswith("The list price.")
-    assert "Inputs (described in the input schema): amount (required)." in schemas.description
-    assert amount["description"] == "The list price. Salesforce type DOUBLE: a number. Required."
-    assert "- discount (DOUBLE): What the customer saves." in schemas.description
-    assert "Computes a discounted quote." in schemas.description
-    no_params = schemas_from_describe({"name": "Nothing", "inputs": [], "outputs": []})
-    assert no_params.title == "Nothing"
-    assert "Inputs: none." in no_params.description and "Outputs: none." in no_params.description
+    assert amount == {"title": "List Price", "description": "The list price.", "type": "number"}
+    assert schemas.description == "Computes a discounted quote. Returns discount (number): What the customer saves."
+    assert schemas.title == "Quote Calculator"
+    with_effects = schemas_from_describe(describe, effects="creates Case; reads Account")
+    assert "Computes a discounted quote. Creates Case; reads Account. Returns discount" in with_effects.description
 
 
 def test_a_describe_that_is_not_a_mapping_raises() -> None:
@@ -382,9 +357,9 @@ def test_malformed_describes_keep_what_is_valid(caplog: pytest.LogCaptureFixture
     assert props["ok"]["type"] == "string"
     assert props["weird_occurs"]["type"] == "string"
     assert props["float_occurs"]["maxItems"] == 3
-    assert props["text_fields"]["title"] == "text_fields"
+    assert "title" not in props["text_fields"] and "description" not in props["text_fields"]
     assert "required" not in schemas.input_schema
-    assert schemas.output_schema["properties"] == {}
+    assert schemas.output_schema is None
     Draft202012Validator.check_schema(schemas.input_schema)
     assert "has no name" in caplog.text and "not an object" in caplog.text and "twice" in caplog.text
     assert "'outputs'" in caplog.text
@@ -394,7 +369,7 @@ def test_malformed_describes_keep_what_is_valid(caplog: pytest.LogCaptureFixture
 def test_inputs_that_are_not_a_list_give_a_tool_without_inputs(inputs: Any) -> None:
     schemas = schemas_from_describe({"name": "Odd", "inputs": inputs, "outputs": None})
     assert schemas.input_schema == {"type": "object", "properties": {}, "additionalProperties": False}
-    assert schemas.output_schema == {"type": "object", "properties": {}, "additionalProperties": True}
+    assert schemas.output_schema is None
 
 
 def test_huge_lists_are_capped(caplog: pytest.LogCaptureFixture) -> None:
@@ -402,14 +377,14 @@ def test_huge_lists_are_capped(caplog: pytest.LogCaptureFixture) -> None:
     values = [f"v{i}" for i in range(MAX_PICKLIST_VALUES * 5)]
     with caplog.at_level(logging.WARNING):
         schemas = schemas_from_describe(
-            {"name": "Huge", "inputs": many, "outputs": [make_param("pick", "PICKLIST", picklistValues=values)]}
+            {"name": "Huge", "inputs": many, "outputs": [*many, make_param("pick", "PICKLIST", picklistValues=values)]}
         )
         big_pick = parameter_schema(make_param("pick", "PICKLIST", picklistValues=values))
     assert len(schemas.input_schema["properties"]) == MAX_PARAMETERS
     assert "more than" in caplog.text
     assert len(big_pick["enum"]) == MAX_PICKLIST_VALUES
     assert len(schemas.description) < 50_000
-    assert "more (see the schema)" in schemas.description
+    assert schemas.description.endswith("; and 400 more.")  # 500 outputs kept, 100 named
 
 
 def test_long_texts_are_shortened_in_wording() -> None:
@@ -422,4 +397,5 @@ def test_long_texts_are_shortened_in_wording() -> None:
     }
     schemas = schemas_from_describe(describe)
     assert len(schemas.input_schema["properties"]["p"]["description"]) < 700
-    assert len(schemas.description) < 4000
+    assert schemas.description.startswith("Word word") and len(schemas.description) < MAX_FLOW_DESCRIPTION + 50
+    assert schemas.description.split(" Returns ")[0].endswith("...")

@@ -9,7 +9,6 @@ from typing import Any
 
 import anyio
 import pytest
-from jsonschema import Draft202012Validator
 
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 from tests.support import PROTOCOL_MODES, Stack, org_stack
@@ -67,7 +66,8 @@ async def test_each_invocable_flow_is_a_tool_and_a_call_returns_its_outputs(mode
         )
         assert not result.is_error, text_of(result)
         outputs = result.structured_content
-        Draft202012Validator(quote.output_schema).validate(outputs)
+        assert quote.output_schema is None  # the outputs are named in the description
+        assert "discountedTotal (number)" in (quote.description or "")
         assert outputs["discountedTotal"] == 225 and outputs["isDiscounted"] is True and outputs["productCount"] == 2
         assert outputs["Flow__InterviewStatus"] == "Finished"
 

@@ -95,7 +95,7 @@ class CatalogueHooks:
 
 def tool_definition(
     name: str,
-    title: str,
+    title: str | None,
     description: str,
     input_schema: Args,
     output_schema: Args | None,
@@ -103,7 +103,10 @@ def tool_definition(
     read_only: bool,
     destructive: bool,
     idempotent: bool,
+    open_world: bool = True,
 ) -> types.Tool:
+    """A tool as tools/list shows it. The hints are always spelled out (a client that reads a missing hint as false
+    would take a destructive tool for a harmless one); the title is the tool's, not repeated in the annotations."""
     return types.Tool(
         name=name,
         title=title,
@@ -111,11 +114,10 @@ def tool_definition(
         input_schema=input_schema,
         output_schema=output_schema,
         annotations=types.ToolAnnotations(
-            title=title,
             read_only_hint=read_only,
             destructive_hint=None if read_only else destructive,
             idempotent_hint=None if read_only else idempotent,
-            open_world_hint=True,
+            open_world_hint=open_world,
         ),
     )
 
@@ -133,7 +135,7 @@ def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dial
         spec.title,
         spec.description,
         spec.input_schema,
-        spec.output,
+        None,
         read_only=spec.hints.read_only,
         destructive=spec.hints.destructive,
         idempotent=spec.hints.idempotent,

@@ -2,9 +2,12 @@
 describe (GET /actions/custom/flow/{ApiName}).
 
 Inputs are strict (additionalProperties false, Salesforce's constraints, `required` as described) so an agent learns
-its mistakes before a flow runs. Outputs are lenient: every property may be null or absent and unknown outputs are
-allowed, because flows leave outputs unset and Salesforce adds outputs of its own. A malformed describe never makes
-this raise: what is valid becomes schema, the rest is skipped with a warning.
+its mistakes before a flow runs. Outputs are said once, in the tool description (many hosts give the model only the
+name, description and inputSchema); there is no outputSchema, which could only say "an object": flows leave
+outputs unset (null) and Salesforce adds outputs of its own. Every byte is sent on every turn, so nothing is said
+twice: a property carries a title only when its label says more than its name, and words about its type only where
+the schema cannot say it (see flow_types.TypeRule.spelled_out). A malformed describe never makes this raise: what is
+valid becomes schema, the rest is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -19,21 +22,27 @@ from salesforce_flow_mcp.aliases import JSONSchema
 
 from .flow_types import TypeRule, rule_for
 
-__all__ = ["MAX_PARAMETERS", "FlowToolSchemas", "parameter_schema", "schemas_from_describe"]
+__all__ = ["MAX_FLOW_DESCRIPTION", "MAX_PARAMETERS", "FlowToolSchemas", "parameter_schema", "schemas_from_describe"]
 
 logger = logging.getLogger(__name__)
 
 
 MAX_PARAMETERS = 500  # per side; far above real flows, bounds the tool list for a hostile or broken describe
-MAX_TEXT = 500  # characters of a label or description kept in wording
-MAX_LISTED = 100  # parameters spelled out per side in the tool description
+MAX_TEXT = 500  # characters of a label or an input's description kept in wording
+MAX_OUTPUT_TEXT = 80  # characters of an output's description in the tool description
+MAX_FLOW_DESCRIPTION = 200  # characters of the flow's own description; longer ones end with "..."
+MAX_LISTED = 100  # outputs spelled out in the tool description
+
+
+# Outputs every flow returns (Salesforce adds them); the server instructions explain them once for all flow tools.
+INTERVIEW_OUTPUTS = frozenset({"Flow__InterviewStatus", "Flow__InterviewGuid"})
 
 
 @dataclass(frozen=True)
 class FlowToolSchemas:
     input_schema: dict[str, Any]
-    output_schema: dict[str, Any]
-    title: str
+    output_schema: dict[str, Any] | None  # None: the outputs are in the description
+    title: str | None  # None: the tool name says it
     description: str
 
 
@@ -53,21 +62,10 @@ def _max_occurs(param: Mapping[str, Any]) -> int:
     return max(int(raw), 1)
 
 
-def _nullable(schema: JSONSchema) -> JSONSchema:
-    """Also accept null. A schema without a JSON type ({} for Apex and unknown types) already does."""
-    json_type = schema.get("type")
-    if isinstance(json_type, str):
-        return {**schema, "type": [json_type, "null"]}
-    return schema
-
-
-def _value_schema(rule: TypeRule, param: Mapping[str, Any], *, output: bool) -> JSONSchema:
+def _value_schema(rule: TypeRule, param: Mapping[str, Any]) -> JSONSchema:
     schema: JSONSchema = {} if rule.json_type is None else {"type": rule.json_type}
-    if not output:
-        schema.update(rule.constraints(param))
-    elif rule.json_type == "object":
-        schema["additionalProperties"] = True
-    return _nullable(schema) if output else schema
+    schema.update(rule.constraints(param))
+    return schema
 
 
 def _sentence(text: str) -> str:
@@ -75,36 +73,38 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _wording(type_name: str | None, rule: TypeRule, param: Mapping[str, Any], *, output: bool) -> str:
-    """The property description: the parameter's own description, then its type and shape in words."""
+def _wording(rule: TypeRule, param: Mapping[str, Any]) -> str | None:
+    """The property description: the parameter's own description, and its type in words where the schema cannot
+    say it. Required, list sizes, formats and allowed values are in the schema already."""
     parts = []
     own = _text(param.get("description"))
     if own:
         parts.append(_sentence(own))
-    note = rule.note(param)
-    parts.append(_sentence(note if type_name is None else f"Salesforce type {type_name}: {note}"))
-    max_occurs = _max_occurs(param)
-    if max_occurs > 1:
-        parts.append(f"A list of at most {max_occurs} values.")
-    # (Outputs may be null: their schema says so, and the tool description says it once for all of them.)
-    if not output and param.get("required") is True:
-        parts.append("Required.")
-    return " ".join(parts)
+    if rule.spelled_out:
+        parts.append(_sentence(rule.note(param)))
+    return " ".join(parts) or None
 
 
-def parameter_schema(param: Mapping[str, Any], *, output: bool = False) -> dict[str, Any]:
-    """The JSON Schema of one input (or, with output=True, one output) parameter, with title and description."""
-    type_name, rule = rule_for(param)
-    value = _value_schema(rule, param, output=output)
+def _says_more(label: str, name: str) -> bool:
+    """A label worth sending as title: not the name again in other words ("Flow Interview Status", "quoteName")."""
+    fold = str.maketrans("", "", " _-")
+    return label.translate(fold).casefold() != name.translate(fold).casefold()
+
+
+def parameter_schema(param: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of one input parameter, with a title when the label says more than the name."""
+    _, rule = rule_for(param)
+    value = _value_schema(rule, param)
     max_occurs = _max_occurs(param)
     if max_occurs > 1:
-        if output:  # no maxItems: a flow can return more than its describe states, and a too-strict schema breaks calls
-            value = {"type": ["array", "null"], "items": value}
-        else:
-            value = {"type": "array", "items": value, "maxItems": max_occurs}
+        value = {"type": "array", "items": value, "maxItems": max_occurs}
     name = _text(param.get("name"), 255) or "value"
-    label = _text(param.get("label")) or name
-    return {"title": label, "description": _wording(type_name, rule, param, output=output), **value}
+    label = _text(param.get("label"))
+    head: dict[str, Any] = {"title": label} if label and _says_more(label, name) else {}
+    description = _wording(rule, param)
+    if description:
+        head["description"] = description
+    return {**head, **value}
 
 
 def _parameters(describe: Mapping[str, Any], key: str, flow: str) -> list[Mapping[str, Any]]:
@@ -137,35 +137,42 @@ def _parameters(describe: Mapping[str, Any], key: str, flow: str) -> list[Mappin
     return params
 
 
-def _line(param: Mapping[str, Any], schema: JSONSchema) -> str:
-    """One output: its name, what it is and its Salesforce type, in one short line."""
-    name = str(param["name"])
-    about = _text(param.get("description")) or (schema["title"] if schema["title"] != name else "")
-    type_name, _ = rule_for(param)
-    kind = (type_name or "any") + ("[]" if _max_occurs(param) > 1 else "")
-    return f"- {name} ({kind})" + (f": {_sentence(about)}" if about else "")
+def _kind(param: Mapping[str, Any]) -> str:
+    """What an output is, in a word: its JSON type, the sObject it is a record of, or its Salesforce type."""
+    type_name, rule = rule_for(param)
+    sobject = _text(param.get("sobjectType"), 80)
+    kind = sobject if rule.json_type == "object" and sobject else rule.json_type or (type_name or "any").lower()
+    return kind + ("[]" if _max_occurs(param) > 1 else "")
 
 
-def _names(heading: str, params: list[Mapping[str, Any]]) -> str:
-    if not params:
-        return f"{heading}: none."
-    names = [str(p["name"]) + (" (required)" if p.get("required") is True else "") for p in params[:MAX_LISTED]]
-    more = f", ... and {len(params) - MAX_LISTED} more (see the schema)" if len(params) > MAX_LISTED else ""
-    return f"{heading} (described in the input schema): {', '.join(names)}{more}."
+def _no_period(text: str) -> str:
+    """A phrase inside a sentence: its own final full stop dropped (not an ellipsis)."""
+    return text[:-1] if text.endswith(".") and not text.endswith("...") else text
 
 
-def _section(heading: str, params: list[Mapping[str, Any]], schemas: list[JSONSchema]) -> list[str]:
-    if not params:
-        return [f"{heading}: none."]
-    lines = [f"{heading} (each may be null when the flow leaves it unset):"]
-    lines += [_line(p, s) for p, s in zip(params[:MAX_LISTED], schemas[:MAX_LISTED], strict=True)]
-    if len(params) > MAX_LISTED:
-        lines.append(f"- ... and {len(params) - MAX_LISTED} more (see the schema)")
-    return lines
+def _returns(outputs: list[Mapping[str, Any]]) -> str:
+    """One sentence for what the flow returns (each output may be null: a flow leaves outputs unset)."""
+    listed = [p for p in outputs if str(p["name"]) not in INTERVIEW_OUTPUTS]
+    if not listed:
+        return "Returns no outputs of its own."
+    parts = []
+    for param in listed[:MAX_LISTED]:
+        about = _text(param.get("description"), MAX_OUTPUT_TEXT)
+        parts.append(f"{param['name']} ({_kind(param)})" + (f": {_no_period(about)}" if about else ""))
+    more = f"; and {len(listed) - MAX_LISTED} more" if len(listed) > MAX_LISTED else ""
+    return "Returns " + "; ".join(parts) + more + "."
 
 
-def schemas_from_describe(describe: Mapping[str, Any]) -> FlowToolSchemas:
-    """Input and output schemas, title and description of the tool for one flow's describe."""
+def _title(label: str | None, api_name: str | None) -> str | None:
+    """The flow's label as tool title, unless it is only the API name with spaces (the name says it already)."""
+    if label and (not api_name or _says_more(label, api_name)):
+        return label
+    return None
+
+
+def schemas_from_describe(describe: Mapping[str, Any], effects: str | None = None) -> FlowToolSchemas:
+    """Input and output schemas, title and description of the tool for one flow's describe; `effects` is a phrase
+    for what the flow touches ("creates Case; reads Account"), when its metadata could be read."""
     if not isinstance(describe, Mapping):
         raise TypeError(f"a flow describe must be a JSON object, got {type(describe).__name__}")
     api_name = _text(describe.get("name"), 255)
@@ -174,31 +181,19 @@ def schemas_from_describe(describe: Mapping[str, Any]) -> FlowToolSchemas:
 
     inputs = _parameters(describe, "inputs", flow)
     outputs = _parameters(describe, "outputs", flow)
-    input_props = [parameter_schema(p) for p in inputs]
-    output_props = [parameter_schema(p, output=True) for p in outputs]
-
     input_schema: JSONSchema = {
         "type": "object",
-        "properties": {str(p["name"]): s for p, s in zip(inputs, input_props, strict=True)},
+        "properties": {str(p["name"]): parameter_schema(p) for p in inputs},
         "additionalProperties": False,
     }
     required = [str(p["name"]) for p in inputs if p.get("required") is True]
     if required:
         input_schema["required"] = required
-    output_schema: JSONSchema = {
-        "type": "object",
-        "properties": {str(p["name"]): s for p, s in zip(outputs, output_props, strict=True)},
-        "additionalProperties": True,
-    }
 
-    title = label or api_name or "Flow"
-    heading = f"Runs the Salesforce flow {title}" + (f" ({api_name})" if api_name and api_name != title else "") + "."
-    lines = [heading]
-    flow_description = _text(describe.get("description"), 2000)
-    if flow_description:
-        lines.append(flow_description)
-    # Each input's description is in the inputSchema already: here only its name. Outputs are described in full, as
-    # hosts often show a model the description and inputSchema but not the outputSchema.
-    lines.append(_names("Inputs", inputs))
-    lines += _section("Outputs", outputs, output_props)
-    return FlowToolSchemas(input_schema, output_schema, title, "\n".join(lines))
+    title = _title(label, api_name)
+    own = _text(describe.get("description"), MAX_FLOW_DESCRIPTION)
+    parts = [_sentence(own) if own else f"Runs the flow {label or flow}."]
+    if effects:
+        parts.append(_sentence(effects))
+    parts.append(_returns(outputs))
+    return FlowToolSchemas(input_schema, None, title, " ".join(parts))

@@ -140,10 +140,8 @@ def _multipicklist_note(param: Param) -> str:
 def _sobject_note(param: Param) -> str:
     sobject_type = _text(param.get("sobjectType"))
     if not sobject_type:
-        return "a Salesforce record, a JSON object of its field values"
-    return (
-        f'one {sobject_type} record, a JSON object of its field values with "attributes": {{"type": "{sobject_type}"}}'
-    )
+        return "a Salesforce record: an object of its field values"
+    return f'{sobject_type} record: an object of its field values, "attributes": {{"type": "{sobject_type}"}}'
 
 
 def _apex_note(param: Param) -> str:
@@ -159,6 +157,9 @@ class TypeRule:
     json_type: str | None
     constraints: Callable[[Param], JSONSchema]
     note: Callable[[Param], str]
+    # The schema alone does not tell an agent what to send (a record's shape, ';'-joined values, an Apex object, an
+    # unknown type): the property description says it in words. Otherwise the schema speaks for itself.
+    spelled_out: bool = False
 
 
 _TEXT = TypeRule("string", _byte_length, _text_note)
@@ -167,7 +168,7 @@ _INTEGER = TypeRule("integer", _no_constraints, _plain_note("a whole number"))
 _NUMBER = TypeRule("number", _no_constraints, _plain_note("a number"))
 _ID = TypeRule("string", _salesforce_id, _id_note)
 _PICKLIST = TypeRule("string", _picklist, _picklist_note)
-_APEX = TypeRule(None, _no_constraints, _apex_note)
+_APEX = TypeRule(None, _no_constraints, _apex_note, spelled_out=True)
 
 # Keys are upper case; lookups upper-case the describe's type (Salesforce's casing varies: STRING, picklist...).
 TYPE_TABLE: dict[str, TypeRule] = {
@@ -192,17 +193,17 @@ TYPE_TABLE: dict[str, TypeRule] = {
     "ID": _ID,
     "REFERENCE": _ID,
     "PICKLIST": _PICKLIST,
-    "MULTIPICKLIST": TypeRule("string", _multipicklist, _multipicklist_note),
-    "SOBJECT": TypeRule("object", _sobject, _sobject_note),
+    "MULTIPICKLIST": TypeRule("string", _multipicklist, _multipicklist_note, spelled_out=True),
+    "SOBJECT": TypeRule("object", _sobject, _sobject_note, spelled_out=True),
     "APEX": _APEX,
 }
 
 
 def _unknown_rule(type_name: str) -> TypeRule:
-    return TypeRule(None, _no_constraints, _plain_note("any value (a type this server does not know)"))
+    return TypeRule(None, _no_constraints, _plain_note(f"any value (type {type_name})"), spelled_out=True)
 
 
-_UNTYPED = TypeRule(None, _no_constraints, _plain_note("any value (Salesforce gives no type)"))
+_UNTYPED = TypeRule(None, _no_constraints, _plain_note("any value (Salesforce gives no type)"), spelled_out=True)
 
 
 def rule_for(param: Param) -> tuple[str | None, TypeRule]:

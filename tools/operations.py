@@ -34,6 +34,8 @@ class OperationTool:
     title: str
     description: str
     properties: dict[str, JSONSchema]
+    # The shape of the result, relaxed from the seed's component (tests check results against it). Not sent in
+    # tools/list: the description names what comes back, where hosts show it to the model.
     output: JSONSchema
     hints: Hints
     required: tuple[str, ...] = ()
@@ -138,22 +140,19 @@ def _check_soql(required: bool) -> Callable[[Args], None]:
     return check
 
 
-FLOW_ID = _record_id("Id of a Flow version record (prefix 301), as list_flows or query_flows return it")
-INTERVIEW_ID = _record_id("Id of a paused FlowInterview record (prefix 0Fo), as create_flow_interview returns it")
-FLOW_API_NAME = _api_name("API name of an invocable flow, e.g. Route_Support_Case (see list_invocable_flows)")
+FLOW_ID = _record_id("Flow version Id (301...) from list_flows")
+INTERVIEW_ID = _record_id("Paused FlowInterview Id (0Fo...)")
+FLOW_API_NAME = _api_name("Flow API name, e.g. Route_Support_Case")
 
 OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="list_flows",
         title="List flows",
         description=(
-            "List the org's flow versions with Id, ApiName, Label, ProcessType, Status and VersionNumber. "
-            "Optional q: a full SOQL SELECT over Flow, or just a condition on those fields such as Status = 'Active' "
-            "or ApiName LIKE 'Order%' that filters the default query. Use the Id with get_flow or update_flow."
+            "The org's flow versions: Id, ApiName, Label, ProcessType, Status, VersionNumber (records, totalSize, "
+            "done). q: a SOQL SELECT over Flow, or a condition such as Status = 'Active' or ApiName LIKE 'Order%'."
         ),
-        properties={
-            "q": {"type": "string", "maxLength": 20000, "description": "SOQL SELECT over Flow, or a WHERE condition"}
-        },
+        properties={"q": {"type": "string", "maxLength": 20000, "description": "SELECT or WHERE condition"}},
         output=output_schema("FlowListResponse"),
         hints=READ,
         checks=(_check_soql(required=False),),
@@ -162,8 +161,8 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="get_flow",
         title="Get a flow",
         description=(
-            "Get one flow version by its Id: API name (ns__Name when namespaced), label, the version's and the "
-            "definition's description, process type, status, version, and which version is active."
+            "One flow version: Id, ApiName (ns__Name when namespaced), Label, Description, DefinitionDescription, "
+            "ProcessType, Status, VersionNumber, and which version is active."
         ),
         properties={"flowId": FLOW_ID},
         required=("flowId",),
@@ -175,16 +174,14 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="update_flow",
         title="Activate, deactivate or describe a flow",
         description=(
-            "Change a flow version: Status Active activates this version (the one active before becomes "
-            "obsolete); Status Obsolete deactivates the flow only when this version is the active one (any other "
-            "version is left as it is); Description replaces the flow definition's description (get_flow shows it "
-            "as DefinitionDescription). The result says which version is active and what changed. Changes the org "
-            "for every user: confirm with the user first."
+            "Status Active activates this version (the one active before becomes obsolete); Obsolete deactivates "
+            "the flow only when this version is the active one. Description replaces the definition's description. "
+            "Changes the org for every user; the result says which version is active and what changed."
         ),
         properties={
             "flowId": FLOW_ID,
-            "Description": {"type": "string", "maxLength": 4000, "description": "New description of the flow"},
-            "Status": {"type": "string", "enum": ["Active", "Obsolete"], "description": "Active or Obsolete"},
+            "Description": {"type": "string", "maxLength": 4000, "description": "New description"},
+            "Status": {"type": "string", "enum": ["Active", "Obsolete"]},
         },
         required=("flowId",),
         output=SUCCESS_SCHEMA,
@@ -196,10 +193,9 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="create_flow_interview",
         title="Start a flow interview",
         description=(
-            "Start an autolaunched flow by API name with optional input variables (inputs: [{name, value}]). One "
-            "that reaches a Wait element stays paused: id is then its FlowInterview Id, for get_flow_interview and "
-            "delete_flow_interview. One that runs to the end is not stored: id is null and its outputs come back. "
-            "The flow may create or change records."
+            "Start an autolaunched flow with input variables. One that reaches a Wait stays paused: id is its "
+            "FlowInterview Id (get_flow_interview, delete_flow_interview). One that runs to the end is not stored: "
+            "id is null, its outputs come back. The flow may write records."
         ),
         properties={
             "FlowDefinitionView": {
@@ -207,12 +203,11 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
                 "properties": {"ApiName": FLOW_API_NAME},
                 "required": ["ApiName"],
                 "additionalProperties": False,
-                "description": 'Which flow to start: {"ApiName": "..."}',
             },
             "inputs": {
                 "type": "array",
                 "maxItems": 500,
-                "description": 'Input variables, as [{"name": "varName", "value": ...}]',
+                "description": '[{"name": "varName", "value": ...}]',
                 "items": {
                     "type": "object",
                     "properties": {"name": {"type": "string", "minLength": 1}, "value": {}},
@@ -230,7 +225,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="get_flow_interview",
         title="Read a flow interview",
-        description="Read a flow interview by Id: where it is paused (CurrentElement), its status and label.",
+        description="A paused flow interview: CurrentElement, InterviewStatus, InterviewLabel, PauseLabel.",
         properties={"interviewId": INTERVIEW_ID},
         required=("interviewId",),
         output=output_schema("FlowInterview"),
@@ -240,7 +235,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="delete_flow_interview",
         title="Delete a flow interview",
-        description="Delete a (paused) flow interview by Id. It cannot be resumed afterwards.",
+        description="Delete a paused flow interview; it cannot be resumed. Returns success.",
         properties={"interviewId": INTERVIEW_ID},
         required=("interviewId",),
         output=SUCCESS_SCHEMA,
@@ -250,10 +245,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="list_invocable_flows",
         title="List invocable flows",
-        description=(
-            "List the flows that can be invoked as actions (autolaunched flows with an active version): name, "
-            "label, type."
-        ),
+        description="Flows that run as actions (autolaunched, an active version): actions, each name, label, type.",
         properties={},
         output=output_schema("InvocableActionList"),
         hints=READ,
@@ -262,8 +254,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="get_invocable_flow_metadata",
         title="Describe an invocable flow",
         description=(
-            "Describe an invocable flow's inputs and outputs (name, type, required, maxOccurs > 1 for a "
-            "collection) so you can build the inputs for invoke_flow."
+            "An invocable flow's inputs and outputs: name, type, required, maxOccurs (> 1: a list), for invoke_flow."
         ),
         properties={"flowApiName": FLOW_API_NAME},
         required=("flowApiName",),
@@ -276,12 +267,9 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="invoke_flow",
         title="Invoke a flow",
         description=(
-            "Run an invocable flow once per input record: inputs is a list of objects mapping input variable "
-            "names to values (see get_invocable_flow_metadata). Returns one result per record in order "
-            "(isSuccess, outputValues, errors). All records of one call run in one Salesforce transaction and share "
-            "its limits: when one fails, the org's partial-save setting decides whether the others are kept "
-            "(retried) or rolled back, so isSuccess does not by itself mean a record's changes were saved. The "
-            "flow may create or change records."
+            "Run a flow once per inputs item (input name -> value). Returns outputs: one {isSuccess, outputValues, "
+            "errors} per item, in order. All items run in one transaction: when one fails, the org's partial-save "
+            "setting decides whether the others are kept, so isSuccess alone does not mean saved. May write records."
         ),
         properties={
             "flowApiName": FLOW_API_NAME,
@@ -290,7 +278,6 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
                 "minItems": 1,
                 "maxItems": 200,
                 "items": {"type": "object", "additionalProperties": True},
-                "description": 'One object per invocation, e.g. [{"caseId": "500...", "priority": "High"}]',
             },
         },
         required=("flowApiName", "inputs"),
@@ -304,10 +291,10 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="query_flows",
         title="Query flow records with SOQL",
         description=(
-            "Run a SOQL SELECT over flow objects (Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, "
-            "FlowInterview, ...). Results page automatically up to a cap; done=false means more remain."
+            "SOQL SELECT over flow objects (Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, "
+            "FlowInterview, ...). Returns records, totalSize, done (false: more remain)."
         ),
-        properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000, "description": "A SOQL SELECT query"}},
+        properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000}},
         required=("q",),
         output=output_schema("QueryResult"),
         hints=READ,
