@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
+from .catalogue_size import FLOW_TOOL_BUDGET, OPERATIONS_BUDGET, CatalogueSize
 from .measure import median
 from .notes import notes
 from .scenarios import THROUGHPUT_BLOCKS, Results, StartSample
@@ -190,19 +191,53 @@ def _start_tables(results: Results) -> list[str]:
             f"Floor (`bench/floor_server.py`, one tool, no org request at start): {_range(floor)} "
             f"over {len(floor)} starts; peak RSS at that point {_mib(int(median([s.peak_rss_kib for s in floor])))}.",
         ]
-    lines += [
+    lines += _size_table(results)
+    return lines
+
+
+def _size_cells(size: CatalogueSize | None) -> str:
+    if size is None or not size.flow_tool_bytes:
+        return "- | - | -"
+    return f"{size.flow_median:,.0f} | {size.flow_max:,} | {size.operations_bytes:,}"
+
+
+def _size_table(results: Results) -> list[str]:
+    lines = [
         "",
         "## tools/list size",
         "",
-        "| flows | tools | response bytes | bytes per tool | peak RSS after a cold start |",
-        "|---:|---:|---:|---:|---:|",
+        "Each tool as compact JSON (what the host receives and hands to the model on every turn). Flow tools: "
+        "median and max bytes per `flow_<ApiName>` tool; operations: the ten operation tools together. Budget: a "
+        f"typical flow tool (3-5 inputs, 2 outputs) at most {FLOW_TOOL_BUDGET} bytes, the operation tools at most "
+        f"{OPERATIONS_BUDGET:,} bytes. The benchmark's flows have 4 inputs and 2 outputs, every one described.",
+        "",
+        "| org | tools | response bytes | bytes per tool | flow tool median | flow tool max | operations | "
+        "peak RSS after a cold start |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    if results.demo is not None:
+        demo = results.demo
+        lines.append(f"| demo (`serve --demo`) | {demo.tools} | - | - | {_size_cells(demo)} | - |")
     for count in results.counts:
         samples = results.starts.get((count, results.latencies[0], "cold"), [])
         if samples:
             s = samples[0]
             rss = _mib(int(median([x.peak_rss_kib for x in samples])))
-            lines.append(f"| {count} | {s.tools} | {s.list_bytes:,} | {s.list_bytes / s.tools:,.0f} | {rss} |")
+            lines.append(
+                f"| {count} flows | {s.tools} | {s.list_bytes:,} | {s.list_bytes / s.tools:,.0f} "
+                f"| {_size_cells(s.catalogue)} | {rss} |"
+            )
+    top = results.starts.get((max(results.counts), results.latencies[0], "cold"), [])
+    size = top[0].catalogue if top else None
+    if size is not None and size.flow_tool_bytes:
+        flow_ok = size.flow_median <= FLOW_TOOL_BUDGET
+        ops_ok = size.operations_bytes <= OPERATIONS_BUDGET
+        lines += [
+            "",
+            f"Budget at {max(results.counts):,} flows: flow tool median {size.flow_median:,.0f} bytes "
+            f"(<= {FLOW_TOOL_BUDGET}): {'pass' if flow_ok else '**FAIL**'}; operation tools "
+            f"{size.operations_bytes:,} bytes (<= {OPERATIONS_BUDGET:,}): {'pass' if ops_ok else '**FAIL**'}.",
+        ]
     return lines
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
+from .catalogue_size import CatalogueSize, catalogue_size
 from .flows import ARGUMENTS, EXPECTED_TOTAL
 from .measure import Latency, in_flight, sequential
 from .org_process import Org
@@ -37,6 +38,7 @@ class StartSample:
     flow_tools: int
     peak_rss_kib: int
     org_requests: int  # API requests the org counted during this start (-1: not measured)
+    catalogue: CatalogueSize | None = None  # bytes per tool of that tools/list
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Results:
     width: int = 32
     wall_seconds: float = 0.0
     idle: IdleCost | None = None  # API calls of refreshes on an unchanged org
+    demo: CatalogueSize | None = None  # tools/list of `serve --demo`
 
 
 def server_env(org: Org, cache_dir: Path | None) -> dict[str, str]:
@@ -106,7 +109,8 @@ async def time_start(
         await session.close()
     requests = (await org.api_usage()) - before if org else -1
     flow_tools = sum(t["name"].startswith("flow_") for t in tools)
-    return StartSample(arrived - session.started, size, len(tools), flow_tools, rss, requests)
+    seconds = arrived - session.started
+    return StartSample(seconds, size, len(tools), flow_tools, rss, requests, catalogue_size(tools))
 
 
 async def started_session(argv: tuple[str, ...], env: Mapping[str, str], log: Path, flow_tools: int) -> StdioSession:

@@ -93,3 +93,14 @@ def test_inspector_sees_a_tool_error_as_an_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 5, (done.returncode, done.stdout, done.stderr)  # the CLI's exit code for isError
     assert "wrong format" in done.stdout
+
+
+def test_inspector_strict_portability_check_finds_no_error(tmp_path: Path) -> None:
+    """`--strict` lints every tool schema for portability (boolean schemas are errors; type unions, remote refs and
+    schemas that accept anything are warnings). Before issue 11 the demo catalogue had 96 warnings, nearly all
+    nullable output properties; now only create_flow_interview's input `value`, which is any JSON value on purpose."""
+    done = inspector(tmp_path, "--method", "tools/list", "--strict")
+    assert done.returncode == 0, done.stderr  # exit 6 on a portability error
+    summary = done.stderr.strip().splitlines()[-1]
+    assert summary == "0 errors, 1 warning across 1 tool.", done.stderr
+    assert 'Warning: tool "create_flow_interview"' in done.stderr

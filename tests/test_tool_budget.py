@@ -1,0 +1,43 @@
+"""The byte budget of tools/list (issue 11): what the model reads on every turn, measured as a host receives it."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import pytest
+
+from bench.catalogue_size import OPERATIONS, OPERATIONS_BUDGET, catalogue_size, tool_bytes
+from bench.flows import write_flows
+from tests.support import org_stack
+
+pytestmark = pytest.mark.anyio
+
+
+async def wire_tools(**settings: object) -> list[dict[str, object]]:
+    async with org_stack(**settings) as stack:  # type: ignore[arg-type]
+        listed = await stack.mcp.list_tools()
+        return [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed.tools]
+
+
+async def test_the_ten_operation_tools_fit_in_six_kilobytes() -> None:
+    tools = await wire_tools()
+    size = catalogue_size(tools)
+    assert {t["name"] for t in tools} >= OPERATIONS
+    assert size.operations_bytes <= OPERATIONS_BUDGET, size.operations_bytes
+
+
+async def test_no_flow_tool_says_a_thing_twice(tmp_path: Path) -> None:
+    """The benchmark's flow (4 described inputs, 2 described outputs): each description once, no titles that repeat
+    a name, no output schema, no annotation title."""
+    write_flows(tmp_path, 3)
+    tools = await wire_tools(flows_dir=tmp_path)
+    flow = next(t for t in tools if t["name"] == "flow_Bench_Flow_0001")
+    assert "outputSchema" not in flow and "title" not in flow
+    assert "title" not in flow["annotations"]  # type: ignore[operator]
+    text = str(flow["description"])
+    assert text.count("quantity x unitPrice") == 2  # the flow's description and the total output's, once each
+    for prop in flow["inputSchema"]["properties"].values():  # type: ignore[index]
+        assert set(prop) <= {"type", "description"}, prop
+    sizes = [tool_bytes(t) for t in tools if str(t["name"]).startswith("flow_")]
+    assert statistics.median(sizes) < 700, sizes  # was 2,039 bytes per tool at 1,000 flows
