@@ -1,7 +1,9 @@
 """Bytes of tools/list per tool, the second currency (every byte goes into the model's context on every turn).
 
-Each tool is measured as the compact JSON a host receives it in (no spaces, UTF-8), from the tools/list answer:
-flow tools (median and max) apart from the ten operation tools (their total), against the budget of issue 11.
+Each tool is measured as the compact JSON a host receives it in (no spaces, UTF-8), from the tools/list answer,
+without its `icons`: hosts show icons in their UI and pass the model name, description, schemas and annotations
+(server/mcp_features/icons.py); the icons' bytes are counted apart. Flow tools (median and max) apart from the ten
+operation tools (their total), against the budget of issue 11.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ OPERATIONS = frozenset(
 @dataclass(frozen=True)
 class CatalogueSize:
     tools: int
-    flow_tool_bytes: tuple[int, ...]  # one per flow_<ApiName> tool
-    operations_bytes: int  # the ten operation tools together
+    flow_tool_bytes: tuple[int, ...]  # one per flow_<ApiName> tool, icons left out
+    operations_bytes: int  # the ten operation tools together, icons left out
+    icon_bytes: int = 0  # the `icons` of every tool together
 
     @property
     def flow_median(self) -> float:
@@ -49,14 +52,20 @@ class CatalogueSize:
         return max(self.flow_tool_bytes, default=0)
 
 
+def _compact(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
 def tool_bytes(tool: dict[str, Any]) -> int:
-    return len(json.dumps(tool, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    """What the model reads of one tool: its compact JSON without `icons`."""
+    return _compact({key: value for key, value in tool.items() if key != "icons"})
 
 
 def catalogue_size(tools: list[dict[str, Any]]) -> CatalogueSize:
     flows = tuple(tool_bytes(t) for t in tools if str(t.get("name", "")).startswith("flow_"))
     operations = sum(tool_bytes(t) for t in tools if t.get("name") in OPERATIONS)
-    return CatalogueSize(len(tools), flows, operations)
+    icons = sum(_compact(t["icons"]) + len('"icons":,') for t in tools if "icons" in t)
+    return CatalogueSize(len(tools), flows, operations, icons)
 
 
 async def demo_catalogue(log: Path) -> CatalogueSize:

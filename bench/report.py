@@ -197,8 +197,9 @@ def _start_tables(results: Results) -> list[str]:
 
 def _size_cells(size: CatalogueSize | None) -> str:
     if size is None or not size.flow_tool_bytes:
-        return "- | - | -"
-    return f"{size.flow_median:,.0f} | {size.flow_max:,} | {size.operations_bytes:,}"
+        return "- | - | - | -"
+    icons = size.icon_bytes / size.tools if size.tools else 0
+    return f"{size.flow_median:,.0f} | {size.flow_max:,} | {size.operations_bytes:,} | {icons:,.0f}"
 
 
 def _size_table(results: Results) -> list[str]:
@@ -206,14 +207,16 @@ def _size_table(results: Results) -> list[str]:
         "",
         "## tools/list size",
         "",
-        "Each tool as compact JSON (what the host receives and hands to the model on every turn). Flow tools: "
-        "median and max bytes per `flow_<ApiName>` tool; operations: the ten operation tools together. Budget: a "
+        "Response bytes: the whole tools/list answer as sent. The next columns measure each tool as compact JSON "
+        "without its icons (hosts show icons; the model gets the rest on every turn): flow tools, median and max "
+        "bytes per `flow_<ApiName>` tool; operations, the ten operation tools together; icons, bytes of icons per "
+        "tool. Budget: a "
         f"typical flow tool (3-5 inputs, 2 outputs) at most {FLOW_TOOL_BUDGET} bytes, the operation tools at most "
         f"{OPERATIONS_BUDGET:,} bytes. The benchmark's flows have 4 inputs and 2 outputs, every one described.",
         "",
-        "| org | tools | response bytes | bytes per tool | flow tool median | flow tool max | operations | "
-        "peak RSS after a cold start |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| org | tools | response bytes | bytes per tool | flow tool median | flow tool max | operations | icons "
+        "per tool | peak RSS after a cold start |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     if results.demo is not None:
         demo = results.demo

@@ -268,8 +268,9 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         title="Invoke a flow",
         description=(
             "Run a flow once per inputs item (input name -> value). Returns outputs: one {isSuccess, outputValues, "
-            "errors} per item, in order. All items run in one transaction: when one fails, the org's partial-save "
-            "setting decides whether the others are kept, so isSuccess alone does not mean saved. May write records."
+            "errors} per item, in order. All items run in one Salesforce transaction: if one fails, the org's "
+            "partial-save setting decides whether the others are kept, so isSuccess alone does not mean saved. May "
+            "write records."
         ),
         properties={
             "flowApiName": FLOW_API_NAME,
