@@ -22,6 +22,7 @@ that the current token is no longer the one they were refused with, take the new
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -29,12 +30,13 @@ from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 import anyio
+import anyio.from_thread
 import anyio.to_thread
 import httpx2
 
 from ..config import DEFAULT_LOGIN_URL, Settings
 from ..urls import UnsafeURLError, require_safe_url
-from .errors import AuthError
+from .errors import AuthError, InvalidGrantError
 from .masking import register_secret
 from .oauth_client import LOGIN_AGAIN, PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL, IssuedToken, OAuthClient
 from .token_store import StoredLogin, TokenStore
@@ -140,23 +142,94 @@ class _SingleFlight(ABC):
     async def _renew(self, rejected_token: str) -> str: ...
 
 
-class _EnvRefreshToken:
-    """A refresh token that lives in the environment: a rotated one is kept in memory only."""
+def env_profile_name(login_url: str, client_id: str, refresh_token: str, instance_url: str | None) -> str:
+    """The token-store profile that keeps what became of a SALESFORCE_REFRESH_TOKEN: keyed by the org (its login and
+    instance URL), the client id and the grant (a fingerprint of the refresh token as the environment gives it, which
+    stays the same across restarts while the org rotates the real one)."""
+    key = "\n".join((login_url, instance_url or "", client_id, refresh_token)).encode()
+    return "env-" + hashlib.sha256(key).hexdigest()[:20]
 
-    def __init__(self, oauth: OAuthClient, refresh_token: str) -> None:
+
+class _EnvRefreshToken:
+    """A refresh token that comes from the environment. When the org rotates it, the new one is kept in the token
+    store (profile `env_profile_name(...)`, never the default profile) and used from then on, after restarts too;
+    the refresh runs under the store's lock, like a stored login's, so two processes never spend the same token."""
+
+    def __init__(
+        self, oauth: OAuthClient, refresh_token: str, store: TokenStore | None, instance_url: str | None = None
+    ) -> None:
         register_secret(refresh_token)
         self.oauth = oauth
         self.refresh_token = refresh_token
+        self._store = store
+        self._profile = env_profile_name(oauth.endpoints.base_url, oauth.client_id, refresh_token, instance_url)
 
-    async def refresh(self) -> IssuedToken:
-        issued = await self.oauth.refresh(self.refresh_token)
+    def kept(self) -> StoredLogin | None:
+        """What an earlier refresh kept (its tokens registered as secrets), or None."""
+        if self._store is None:
+            return None
+        try:
+            login = self._store.load(self._profile)
+        except AuthError as exc:
+            logger.warning("Ignoring the kept refresh of SALESFORCE_REFRESH_TOKEN: %s", exc)
+            return None
+        if login is not None:
+            register_secret(login.access_token)
+            register_secret(login.refresh_token)
+        return login
+
+    async def refresh(self, rejected_token: str | None = None) -> IssuedToken:
+        if self._store is None:
+            return self._rotated(await self.oauth.refresh(self.refresh_token), None)
+        return await anyio.to_thread.run_sync(self._refresh_locked, rejected_token)
+
+    def _refresh_locked(self, rejected_token: str | None) -> IssuedToken:
+        assert self._store is not None
+        with self._store.locked():
+            kept = self.kept()
+            if kept is not None and rejected_token is not None and kept.access_token != rejected_token:
+                return _issued_from(kept)  # another process refreshed meanwhile
+            token = kept.refresh_token if kept is not None and kept.refresh_token else self.refresh_token
+            try:
+                issued = anyio.from_thread.run(self.oauth.refresh, token)
+            except InvalidGrantError:
+                again = self.kept()
+                if again is not None and again.refresh_token != token:
+                    return _issued_from(again)
+                raise
+            return self._rotated(issued, kept)
+
+    def _rotated(self, issued: IssuedToken, kept: StoredLogin | None) -> IssuedToken:
         if issued.refresh_token:
             self.refresh_token = issued.refresh_token
-            logger.warning(
-                "The org rotated the refresh token; SALESFORCE_REFRESH_TOKEN is now out of date. "
-                "Use `salesforce-flow-mcp login` for a login that keeps itself up to date."
+        if self._store is None:
+            if issued.refresh_token:
+                logger.warning("The org rotated the refresh token; it is kept in memory only (no token store).")
+            return issued
+        if issued.refresh_token or kept is not None:
+            login = StoredLogin(
+                profile=self._profile,
+                instance_url=issued.instance_url,
+                login_url=self.oauth.endpoints.base_url,
+                client_id=self.oauth.client_id,
+                access_token=issued.access_token,
+                refresh_token=issued.refresh_token or (kept.refresh_token if kept else None) or self.refresh_token,
+                identity_url=issued.identity_url,
+                issued_at=issued.issued_at,
+                scope=issued.scope,
             )
+            try:
+                path = self._store.save(login, default_if_none=False)
+            except (OSError, AuthError) as exc:
+                logger.warning("Could not keep the rotated refresh token: %s; a restart may need a new one", exc)
+            else:
+                if issued.refresh_token:
+                    logger.info("The org rotated the refresh token; the new one is kept in %s", path)
         return issued
+
+
+def _issued_from(login: StoredLogin) -> IssuedToken:
+    return IssuedToken(login.access_token, login.instance_url, None, login.identity_url, login.issued_at, login.scope)
 
 
 class StaticCredentials(_SingleFlight):
@@ -177,6 +250,7 @@ class StaticCredentials(_SingleFlight):
         client_secret: str | None = None,
         login_url: str = DEFAULT_LOGIN_URL,
         http_transport: httpx2.AsyncBaseTransport | None = None,
+        store: TokenStore | None = None,
     ) -> None:
         oauth = None
         if refresh_token and client_id:
@@ -184,7 +258,9 @@ class StaticCredentials(_SingleFlight):
         super().__init__(instance_url, oauth)
         register_secret(token)
         self._token = token
-        self._refresher = _EnvRefreshToken(oauth, refresh_token) if oauth and refresh_token else None
+        self._refresher = None
+        if oauth and refresh_token:
+            self._refresher = _EnvRefreshToken(oauth, refresh_token, store, instance_url)
 
     async def _first_token(self) -> str:
         raise AssertionError("a static token is there from the start")
@@ -196,23 +272,34 @@ class StaticCredentials(_SingleFlight):
                 "SALESFORCE_ACCESS_TOKEN, add SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID, or run "
                 "`salesforce-flow-mcp login`."
             )
-        return self._adopt(await self._refresher.refresh())
+        return self._adopt(await self._refresher.refresh(rejected_token))
 
 
 class RefreshTokenCredentials(_SingleFlight):
-    """SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID [+ SECRET]: every token comes from the refresh grant."""
+    """SALESFORCE_REFRESH_TOKEN + SALESFORCE_CLIENT_ID [+ SECRET]: every token comes from the refresh grant (or, at
+    start, from what the last refresh kept in the token store)."""
 
     mode = "refresh token"
 
-    def __init__(self, oauth: OAuthClient, refresh_token: str, *, instance_url: str | None = None) -> None:
+    def __init__(
+        self,
+        oauth: OAuthClient,
+        refresh_token: str,
+        *,
+        instance_url: str | None = None,
+        store: TokenStore | None = None,
+    ) -> None:
         super().__init__(instance_url, oauth)
-        self._refresher = _EnvRefreshToken(oauth, refresh_token)
+        self._refresher = _EnvRefreshToken(oauth, refresh_token, store, instance_url)
 
     async def _first_token(self) -> str:
+        kept = await anyio.to_thread.run_sync(self._refresher.kept)
+        if kept is not None:
+            return self._adopt(_issued_from(kept))  # a 401 refreshes it with the kept refresh token
         return self._adopt(await self._refresher.refresh())
 
     async def _renew(self, rejected_token: str) -> str:
-        return self._adopt(await self._refresher.refresh())
+        return self._adopt(await self._refresher.refresh(rejected_token))
 
 
 class StoredLoginCredentials(_SingleFlight):
@@ -238,32 +325,51 @@ class StoredLoginCredentials(_SingleFlight):
         raise AssertionError("a stored login has its token from the start")
 
     async def _renew(self, rejected_token: str) -> str:
+        # A worker thread holds the store's lock from the read to the write (other processes wait on it), and runs
+        # the refresh request on the event loop meanwhile: a rotating refresh token is spent by one process only.
+        return await anyio.to_thread.run_sync(self._renew_locked, rejected_token)
+
+    def _renew_locked(self, rejected_token: str) -> str:
         profile = self._login.profile
-        current = await anyio.to_thread.run_sync(self._store.load, profile)
-        if current is None:
-            raise AuthError(f"The stored login {profile!r} is gone (logged out?). " + LOGIN_AGAIN)
-        register_secret(current.access_token)
-        if current.access_token not in (rejected_token, self._token):
-            self._login = current  # another process refreshed it
-            self._instance_url = current.instance_url
-            return current.access_token
-        if not current.refresh_token:
-            raise AuthError(f"Salesforce rejected the stored session of profile {profile!r}. " + LOGIN_AGAIN)
-        assert self._oauth is not None
-        issued = await self._oauth.refresh(current.refresh_token)
-        token = self._adopt(issued)
-        self._login = current.with_tokens(issued.access_token, issued.refresh_token)
-        try:
-            stored = await anyio.to_thread.run_sync(
-                self._store.update_tokens, profile, issued.access_token, issued.refresh_token
-            )
-        except (OSError, AuthError) as exc:
-            # This process can go on with the new token; the next start may need `login` if the org rotated it.
-            logger.warning("Could not save the refreshed token of profile %r: %s", profile, exc)
-        else:
-            if stored is None:
-                logger.warning("Profile %r was deleted while refreshing; the new token is kept in memory", profile)
-        return token
+        with self._store.locked():
+            current = self._store.load(profile)
+            if current is None:
+                raise AuthError(f"The stored login {profile!r} is gone (logged out?). " + LOGIN_AGAIN)
+            register_secret(current.access_token)
+            if current.access_token not in (rejected_token, self._token):
+                return self._take(current)  # another process refreshed it
+            if not current.refresh_token:
+                raise AuthError(f"Salesforce rejected the stored session of profile {profile!r}. " + LOGIN_AGAIN)
+            assert self._oauth is not None
+            try:
+                issued = anyio.from_thread.run(self._oauth.refresh, current.refresh_token)
+            except InvalidGrantError:
+                # Spent or revoked: read the store once more, in case a writer that does not lock rotated it.
+                again = self._store.load(profile)
+                if again is not None and (again.refresh_token, again.access_token) != (
+                    current.refresh_token,
+                    current.access_token,
+                ):
+                    return self._take(again)
+                raise
+            token = self._adopt(issued)
+            self._login = current.with_tokens(issued.access_token, issued.refresh_token)
+            try:
+                stored = self._store.update_tokens(profile, issued.access_token, issued.refresh_token)
+            except (OSError, AuthError) as exc:
+                # This process can go on with the new token; the next start may need `login` if the org rotated it.
+                logger.warning("Could not save the refreshed token of profile %r: %s", profile, exc)
+            else:
+                if stored is None:
+                    logger.warning("Profile %r was deleted while refreshing; the new token is kept in memory", profile)
+            return token
+
+    def _take(self, stored: StoredLogin) -> str:
+        register_secret(stored.access_token)
+        register_secret(stored.refresh_token)
+        self._login = stored
+        self._instance_url = stored.instance_url
+        return stored.access_token
 
 
 class JWTBearerCredentials(_SingleFlight):
@@ -347,6 +453,7 @@ def credentials_from_settings(
             client_secret=s.client_secret,
             login_url=login_url,
             http_transport=http_transport,
+            store=store if store is not None else TokenStore(),
         )
 
     store = store if store is not None else TokenStore()
@@ -363,7 +470,7 @@ def credentials_from_settings(
         if not s.client_id:
             raise AuthError("SALESFORCE_REFRESH_TOKEN needs SALESFORCE_CLIENT_ID (the connected app's consumer key).")
         oauth = OAuthClient(login_url, s.client_id, s.client_secret, transport=http_transport)
-        return RefreshTokenCredentials(oauth, s.refresh_token, instance_url=s.instance_url)
+        return RefreshTokenCredentials(oauth, s.refresh_token, instance_url=s.instance_url, store=store)
 
     if s.username or s.jwt_key_file:
         missing = [

@@ -3,6 +3,7 @@ version and the API requests left today, and says what to fix. Secrets are only 
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import sys
@@ -127,7 +128,7 @@ async def _check_store(store: TokenStore, s: Settings, report: _Report) -> None:
     def inspect() -> tuple[list[str], str | None, list[str]]:
         profiles = store.profiles()
         loose = []
-        for name in profiles:
+        for name in profiles if os.name == "posix" else ():  # Windows: the profile folder's ACL protects it
             mode = stat.S_IMODE(store.path_for(name).stat().st_mode)
             if mode & 0o077:
                 loose.append(f"{store.path_for(name)} (mode {mode:04o})")

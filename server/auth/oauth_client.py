@@ -19,7 +19,7 @@ import httpx2
 
 from .. import defaults
 from ..urls import UnsafeURLError, require_safe_url
-from .errors import AuthError
+from .errors import AuthError, InvalidGrantError
 from .masking import register_secret
 
 if TYPE_CHECKING:
@@ -261,7 +261,8 @@ class OAuthClient:
             code = str(exc.error or "oauth_error")
             hint = invalid_grant if code == "invalid_grant" else _ERROR_HINTS.get(code, "see the org's message")
             detail = f" ({exc.description})" if exc.description else ""
-            raise AuthError(f"Could not {what}: {code}{detail}: {hint.rstrip('.')}.") from None
+            message = f"Could not {what}: {code}{detail}: {hint.rstrip('.')}."
+            raise (InvalidGrantError(message) if code == "invalid_grant" else AuthError(message)) from None
         except httpx2.HTTPStatusError as exc:
             status = exc.response.status_code
             tail = "try again later" if status >= 500 else "check the login URL"

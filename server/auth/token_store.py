@@ -1,20 +1,22 @@
 """Stored logins: one JSON file per org profile, readable only by the user, replaced atomically, under a file lock.
 
-Layout under the store's home (`SALESFORCE_FLOW_MCP_HOME`, else `$XDG_CONFIG_HOME/salesforce-flow-mcp`, else
-`~/.config/salesforce-flow-mcp`):
+Layout under the store's home (`SALESFORCE_FLOW_MCP_HOME`, else the user's config folder from platformdirs:
+`$XDG_CONFIG_HOME/salesforce-flow-mcp` or `~/.config/salesforce-flow-mcp` on Linux, `~/Library/Application
+Support/salesforce-flow-mcp` on macOS, `%APPDATA%\\salesforce-flow-mcp` on Windows):
 
-    profiles/<name>.json   one login per profile (mode 0600)
-    config.json            {"default_profile": "<name>"} (mode 0600)
-    .lock                  fcntl.flock target: every write (and read-modify-write) holds it exclusively
+    profiles/<name>.json   one login per profile (mode 0600 on POSIX; on Windows the profile folder's ACL, which
+                           only the user and administrators can read, is what protects it)
+    config.json            {"default_profile": "<name>"}
+    .lock                  the filelock target: every write, and a refresh from read to write, holds it exclusively,
+                           across processes (flock on POSIX, msvcrt.locking on Windows, both through filelock)
 
 A write goes to a temp file in the same directory, is fsynced, then `os.replace`d over the old file, so a reader (or
-a process that crashed mid-write) only ever sees a whole old file or a whole new one. Readers take no lock.
+a process that crashed mid-write) only ever sees a whole old file or a whole new one. Plain readers take no lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
@@ -23,6 +25,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import platformdirs
+from filelock import FileLock
 
 from ..urls import UnsafeURLError, require_safe_url
 from .errors import AuthError
@@ -37,12 +42,11 @@ _FORMAT_VERSION = 1
 
 
 def store_home(env: dict[str, str] | None = None) -> Path:
-    """The store's directory: SALESFORCE_FLOW_MCP_HOME, else the XDG config dir, else ~/.config."""
+    """The store's directory: SALESFORCE_FLOW_MCP_HOME, else the user's config folder of this OS (platformdirs)."""
     env = dict(os.environ) if env is None else env
     if env.get(HOME_ENV):
         return Path(env[HOME_ENV]).expanduser()
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / APP_DIR_NAME
+    return Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False, roaming=True))
 
 
 def check_profile_name(name: str) -> str:
@@ -105,6 +109,9 @@ class TokenStore:
 
     def __init__(self, home: Path | None = None, *, before_replace: Callable[[Path], None] | None = None) -> None:
         self.home = home if home is not None else store_home()
+        # One lock object per store: re-entrant in the thread that holds it (a refresh holds it while it writes),
+        # exclusive against other threads and processes.
+        self._lock = FileLock(self.home / ".lock", mode=FILE_MODE, is_singleton=False)
         # Fault-injection point for tests: called with the fsynced temp file just before it replaces the real one.
         self._before_replace = before_replace
 
@@ -160,12 +167,13 @@ class TokenStore:
             raise _unreadable(path, "not JSON") from exc
 
     # -- writing --------------------------------------------------------------------------------------------------
-    def save(self, login: StoredLogin, *, make_default: bool = False) -> Path:
-        """Write (or replace) a profile. It becomes the default when asked, or when there is no default yet."""
+    def save(self, login: StoredLogin, *, make_default: bool = False, default_if_none: bool = True) -> Path:
+        """Write (or replace) a profile. It becomes the default when asked, or when there is no default yet (unless
+        `default_if_none` is False: what a SALESFORCE_REFRESH_TOKEN became is never anyone's default login)."""
         path = self.path_for(login.profile)
         with self._locked():
             self._write_json(path, login.to_json())
-            if make_default or self.default_profile() is None:
+            if make_default or (default_if_none and self.default_profile() is None):
                 self._write_json(self.config_path, {"default_profile": login.profile})
         return path
 
@@ -199,14 +207,13 @@ class TokenStore:
             self._write_json(self.config_path, {"default_profile": profile})
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock (blocking; across processes). Re-entrant: save/update_tokens inside it are fine."""
         self._ensure_dirs()
-        fd = os.open(self.home / ".lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with self._lock:
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
+
+    _locked = locked
 
     def _ensure_dirs(self) -> None:
         for directory in (self.home, self.profiles_dir):
@@ -223,7 +230,8 @@ def atomic_write(path: Path, payload: bytes, *, before_replace: Callable[[Path],
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)  # mkstemp makes 0600 already; say it anyway
+            if hasattr(os, "fchmod"):  # POSIX; mkstemp makes 0600 already, say it anyway. Windows: the folder's ACL
+                os.fchmod(handle.fileno(), FILE_MODE)
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())

@@ -233,3 +233,30 @@ async def test_a_lone_static_token_cannot_renew(org: Org) -> None:
         await credentials.refresh("00D5g000004SFMC!not.a.real.token.value")
     assert "SALESFORCE_ACCESS_TOKEN" in str(caught.value) and "login" in str(caught.value)
     assert "not.a.real.token" not in str(caught.value)
+
+
+async def test_a_rotated_env_refresh_token_is_kept_and_survives_a_restart(org: Org, store: TokenStore) -> None:
+    """With rotation the org invalidates the refresh token SALESFORCE_REFRESH_TOKEN holds at the first refresh
+    (help.salesforce.com remoteaccess_oauth_refresh_token_flow.htm): the rotated one is kept in the token store under
+    a profile of its own, so the next start is still signed in."""
+    org.apps.configure("PlatformCLI", rotate_refresh_tokens=True)
+    token = await sign_in(org)
+    settings = Settings(refresh_token=token["refresh_token"], client_id="PlatformCLI", login_url=org.url)
+    first = credentials_from_settings(settings, http_transport=org.transport, store=store)
+    assert (await authorized_get(org, await first.access_token())).status_code == 200
+    await first.aclose()
+    [kept_name] = store.profiles()
+    assert kept_name.startswith("env-") and store.default_profile() is None, "never the default login"
+    kept = store.load(kept_name)
+    assert kept is not None and kept.refresh_token not in (None, token["refresh_token"])
+
+    restarted = credentials_from_settings(settings, http_transport=org.transport, store=store)
+    before = org.token_requests
+    access = await restarted.access_token()
+    assert org.token_requests == before, "the kept access token is used as it is"
+    org.state.sessions.expire_all_access_tokens()
+    renewed = await restarted.refresh(access)
+    assert (await authorized_get(org, renewed)).status_code == 200, "renewed with the kept refresh token"
+    await restarted.aclose()
+    again = store.load(kept_name)
+    assert again is not None and again.refresh_token != kept.refresh_token, "each rotation is kept"

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import multiprocessing
 import stat
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from filelock import FileLock, Timeout
 
 from salesforce_flow_mcp.auth.errors import AuthError
 from salesforce_flow_mcp.auth.token_store import StoredLogin, TokenStore, store_home
@@ -27,11 +31,14 @@ def login(
     )
 
 
-def test_home_follows_the_override_then_xdg_then_dot_config(tmp_path: Path) -> None:
+def test_home_follows_the_override_then_the_os_config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert store_home({"SALESFORCE_FLOW_MCP_HOME": str(tmp_path / "x")}) == tmp_path / "x"
-    assert store_home({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "salesforce-flow-mcp"
-    assert store_home({"HOME": str(tmp_path)}).name == "salesforce-flow-mcp"
-    assert store_home({"HOME": str(tmp_path)}).parent.name == ".config"
+    # On Linux platformdirs follows the XDG base directory spec: $XDG_CONFIG_HOME, else ~/.config.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    assert store_home({}) == tmp_path / "salesforce-flow-mcp"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert store_home({}) == tmp_path / ".config" / "salesforce-flow-mcp"
 
 
 def test_files_are_private_and_profiles_have_one_default(store: TokenStore) -> None:
@@ -111,8 +118,72 @@ def test_two_processes_writing_at_once_never_corrupt_the_store(store: TokenStore
         process.join(timeout=60)
         assert process.exitcode == 0
     final = store.load("shared")
+    assert reads > 0, "the reader saw the profile while both wrote"
     assert final is not None and final.access_token.split("!")[1].split("-")[0] in ("alpha", "beta")
     assert sorted(store.profiles()) == sorted(["shared", *(f"{n}-{i}" for n in ("alpha", "beta") for i in range(5))])
     assert store.default_profile() == "shared"
     assert not list(store.profiles_dir.glob("*.tmp")) and not list(store.home.glob("*.tmp"))
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in store.profiles_dir.iterdir())
+
+
+# Started with `import fcntl` failing, as on Windows: the package imports and the store saves, locks and loads.
+_NO_FCNTL = """
+import builtins, sys
+real_import = builtins.__import__
+def no_posix(name, *args, **kwargs):
+    if name in ("fcntl", "termios", "pwd", "grp", "resource"):
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = no_posix
+for name in ("fcntl",):
+    sys.modules.pop(name, None)
+import filelock
+filelock.FileLock = filelock.SoftFileLock  # what filelock picks where neither fcntl nor msvcrt exists
+from pathlib import Path
+import salesforce_flow_mcp.cli, salesforce_flow_mcp.runtime  # the start path
+from salesforce_flow_mcp.auth import token_store
+from salesforce_flow_mcp.auth.token_store import StoredLogin, TokenStore
+assert "fcntl" not in sys.modules, "something imported fcntl"
+store = TokenStore(Path(sys.argv[1]))
+login = StoredLogin("p", "https://acme.my.salesforce.com", "https://login.salesforce.com", "Cid", "00D!tok", "5Aep")
+store.save(login)
+with store.locked():
+    store.update_tokens("p", "00D!new", None)
+print(store.load("p").access_token)
+"""
+
+
+@pytest.mark.slow
+def test_the_start_path_and_the_store_work_without_fcntl(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _NO_FCNTL, str(tmp_path / "home")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "00D!new"
+
+
+def _hold_lock(home: str, held: Any, release: Any) -> None:
+    store = TokenStore(Path(home))
+    with store.locked():
+        held.set()
+        release.wait(30)
+
+
+@pytest.mark.slow
+def test_the_lock_is_exclusive_across_processes(store: TokenStore) -> None:
+    context = multiprocessing.get_context("spawn")
+    held, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_lock, args=(str(store.home), held, release))
+    holder.start()
+    try:
+        assert held.wait(60)
+        blocked = FileLock(store.home / ".lock", is_singleton=False)
+        with pytest.raises(Timeout):
+            blocked.acquire(timeout=0.3)
+        release.set()
+        blocked.acquire(timeout=30)
+        blocked.release()
+    finally:
+        release.set()
+        holder.join(timeout=60)
+    assert holder.exitcode == 0
