@@ -25,6 +25,8 @@ ENV_AUTH = "SALESFORCE_FLOW_MCP_AUTH"
 ENV_HTTP_TOKEN = "SALESFORCE_FLOW_MCP_HTTP_TOKEN"
 ENV_PUBLIC_URL = "SALESFORCE_FLOW_MCP_PUBLIC_URL"
 ENV_MACHINE_CLIENTS = "SALESFORCE_FLOW_MCP_MACHINE_CLIENTS"
+ENV_AUDIT_LOG = "SALESFORCE_FLOW_MCP_AUDIT_LOG"
+ENV_RATE_LIMIT = "SALESFORCE_FLOW_MCP_RATE_LIMIT"
 MIN_TOKEN_LENGTH = 16
 
 
@@ -42,6 +44,9 @@ class HttpOptions:
     public_url: str | None = None  # where clients reach us (behind a TLS-terminating proxy); default http://host:port
     machine_clients: str | None = None  # --auth oauth: JSON file of client-credentials clients (machine.py)
     store: str | None = None  # --auth oauth: sqlite:PATH or redis://... (None: SALESFORCE_FLOW_MCP_STORE or default)
+    audit_log: str | None = None  # JSON lines to this file, or '-' for stderr; None: stderr with --auth oauth, else off
+    audit_inputs: bool = False
+    rate_limit: str | None = None  # CALLS/SECONDS per user
 
     @property
     def loopback(self) -> bool:
@@ -69,6 +74,9 @@ def resolve_http_options(
     env: Mapping[str, str] | None = None,
     machine_clients: str | None = None,
     store: str | None = None,
+    audit_log: str | None = None,
+    audit_inputs: bool = False,
+    rate_limit: str | None = None,
 ) -> HttpOptions:
     """Flags over the environment; raises BindRefusedError for what must not be served."""
     env = os.environ if env is None else env
@@ -107,4 +115,7 @@ def resolve_http_options(
         public_url=public_url,
         machine_clients=machine_clients,
         store=store,
+        audit_log=audit_log or env.get(ENV_AUDIT_LOG) or ("-" if mode == "oauth" else None),
+        audit_inputs=audit_inputs,
+        rate_limit=rate_limit or env.get(ENV_RATE_LIMIT) or None,
     )

@@ -6,10 +6,12 @@ import argparse
 
 from .binding import (
     AUTH_MODES,
+    ENV_AUDIT_LOG,
     ENV_AUTH,
     ENV_HTTP_TOKEN,
     ENV_MACHINE_CLIENTS,
     ENV_PUBLIC_URL,
+    ENV_RATE_LIMIT,
     HttpOptions,
     resolve_http_options,
 )
@@ -41,6 +43,19 @@ def add_http_flags(parser: argparse.ArgumentParser) -> None:
         "redis://HOST:PORT/DB (shared by replicas) (env SALESFORCE_FLOW_MCP_STORE)",
     )
 
+    parser.add_argument(
+        "--audit-log",
+        help="with --transport http: JSON lines of every tool call to this file ('-': stderr, the default with "
+        f"--auth oauth) (env {ENV_AUDIT_LOG})",
+    )
+    parser.add_argument(
+        "--audit-inputs", action="store_true", help="with --audit-log: include the arguments of each call"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        help=f"with --transport http: tool calls per user, CALLS/SECONDS, e.g. 60/60 (env {ENV_RATE_LIMIT})",
+    )
+
 
 def http_options(args: argparse.Namespace) -> HttpOptions:
     return resolve_http_options(
@@ -51,4 +66,7 @@ def http_options(args: argparse.Namespace) -> HttpOptions:
         args.public_url,
         machine_clients=args.machine_clients,
         store=args.store,
+        audit_log=args.audit_log,
+        audit_inputs=args.audit_inputs,
+        rate_limit=args.rate_limit,
     )

@@ -14,8 +14,10 @@ from ..config import EmbeddedOrg, OrgTarget, Settings
 from ..connect import NotConfiguredError
 from .bearer import SharedTokenVerifier
 from .binding import HttpOptions
+from .governance import AuditLog, FlowPolicy, Governance, GovernanceError, RateLimit
 from .health import ReadinessCheck, health_routes
 from .identity import UserContext
+from .store import SqliteStore
 
 if TYPE_CHECKING:
     from ..runtime import Running
@@ -42,9 +44,28 @@ def readiness_checks(running: Running, oauth: OAuthServer | None = None) -> list
     return checks
 
 
-def build_http_app(running: Running, options: HttpOptions, oauth: OAuthServer | None = None) -> Starlette:
+def governance(running: Running, settings: Settings, options: HttpOptions, oauth: OAuthServer | None) -> Governance:
+    audit = AuditLog(options.audit_log, inputs=options.audit_inputs) if options.audit_log else None
+    limit = RateLimit.parse(options.rate_limit) if options.rate_limit else None
+    store = oauth.store if oauth is not None else (SqliteStore(":memory:") if limit else None)
+    return Governance(
+        org=settings.instance_url or "the embedded demo org",
+        audit=audit,
+        policy=FlowPolicy(settings.include_flows, settings.exclude_flows),
+        rate_limit=limit,
+        store=store,
+        flow_of_tool=lambda: running.flows.flow_of_tool if running.flows is not None else {},
+        default_user="shared bearer token" if options.auth == "token" else "anonymous (loopback)",
+    )
+
+
+def build_http_app(
+    running: Running, options: HttpOptions, oauth: OAuthServer | None = None, rules: Governance | None = None
+) -> Starlette:
     routes = health_routes(readiness_checks(running, oauth))
     server = running.server
+    if rules is not None:
+        server.middleware.append(rules)
     if options.auth == "none":
         return server.streamable_http_app(host=options.host, custom_starlette_routes=routes)
     if options.auth == "token":
@@ -82,6 +103,7 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
     from ..runtime import mcp_server
 
     oauth = None
+    rules: Governance | None = None
     if options.auth == "oauth":
         from .oauth_app import OAuthSetupError, open_oauth_server
 
@@ -96,7 +118,11 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
             raise NotConfiguredError(str(exc)) from None
     try:
         async with mcp_server(settings, org, oauth.credentials if oauth else None) as running:
-            app = build_http_app(running, options, oauth)
+            try:
+                rules = governance(running, settings, options, oauth)
+            except GovernanceError as exc:
+                raise NotConfiguredError(str(exc)) from None
+            app = build_http_app(running, options, oauth, rules)
             if options.token_generated:
                 # Written straight to stderr, not logged: the log filter would mask it, and the operator needs it.
                 sys.stderr.write(
@@ -110,3 +136,5 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
     finally:
         if oauth is not None:
             await oauth.aclose()
+        if rules is not None and rules.audit is not None:
+            rules.audit.close()

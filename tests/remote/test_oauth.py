@@ -61,6 +61,7 @@ class Team:
     server: Served
     store_path: Path
     key: str
+    audit: Path
 
 
 def oauth_env(org: LiveOrg, store: Path, key: str) -> dict[str, str]:
@@ -92,8 +93,9 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
         machines = tmp / "machines.json"
         machines.write_text(json.dumps({"clients": MACHINE_CLIENTS}))
         env = {**oauth_env(org, store, key), **MACHINE_ENV, "SALESFORCE_FLOW_MCP_MACHINE_CLIENTS": str(machines)}
-        with serve_http(["--auth", "oauth"], tmp, env, port=port) as served:
-            yield Team(org, served, store, key)
+        audit = tmp / "audit.jsonl"
+        with serve_http(["--auth", "oauth", "--audit-log", str(audit)], tmp, env, port=port) as served:
+            yield Team(org, served, store, key, audit)
 
 
 async def whoami(url: str, username: str, mode: str, storage: MemoryStorage | None = None) -> str:
@@ -263,3 +265,17 @@ async def test_client_credentials_refusals_and_metadata(team: Team) -> None:
         assert foreign.status_code == 400 and foreign.json()["error"] == "invalid_target"
         good = await http.post("/token", data={"grant_type": "client_credentials"}, auth=("ci-agent", CI_SECRET))
         assert good.status_code == 200 and "refresh_token" not in good.json()  # RFC 6749 §4.4.3
+
+
+async def test_the_audit_log_names_each_user_and_holds_no_secret(team: Team) -> None:
+    storage = MemoryStorage()
+    assert await whoami(team.server.url, BOB, "legacy", storage) == BOB
+    assert await whoami(team.server.url, ALICE, "2026-07-28") == ALICE
+    assert storage.tokens is not None
+    entries = [json.loads(line) for line in team.audit.read_text().splitlines()]
+    users = {e["user"] for e in entries if e["tool"] == "flow_Who_Am_I"}
+    assert all(u.startswith("00D") and "/005" in u for u in users - {"client:ci-agent", "client:reporting"})
+    assert len(users - {"client:ci-agent", "client:reporting"}) >= 2  # Alice's and Bob's subjects
+    text = team.audit.read_text()
+    for secret in [*team.org.app.issued, storage.tokens.access_token, CI_SECRET, TEAM_SECRET, team.key]:
+        assert secret not in text
