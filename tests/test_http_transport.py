@@ -66,3 +66,29 @@ async def test_dns_rebinding_protection_refuses_a_foreign_host_header(mcp_url: s
             content=b"{}",
         )
     assert answer.status_code in (400, 403, 421)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+@pytest.mark.parametrize("action", ["accept", "decline"])
+async def test_confirmation_over_streamable_http(mcp_url: str, mode: str, action: str) -> None:
+    """Elicitation on the HTTP transport: mid-call on the request's stream (2025-11-25), or the input-required round
+    trip (2026-07-28), whose sealed requestState must survive the trip through the client."""
+    import mcp_types as types
+
+    asked: list[str] = []
+
+    async def user(ctx: object, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        if action == "accept":
+            return types.ElicitResult(action="accept", content={"confirm": True})
+        return types.ElicitResult(action="decline")
+
+    contact = {"firstName": "Ada", "lastName": f"Http{mode}{action}".replace("-", ""), "email": "ada@example.com"}
+    async with Client(mcp_url, mode=mode, elicitation_callback=user) as client:
+        result = await client.call_tool("flow_Create_Contact", contact)
+    assert asked == ["Run flow Create_Contact for 1 record on the embedded org?"]
+    if action == "accept":
+        assert not result.is_error and result.structured_content["contactId"].startswith("003")
+    else:
+        assert result.is_error and "Nothing was sent to the org" in result.content[0].text  # type: ignore[union-attr]
