@@ -71,6 +71,7 @@ def _add_logout(parser: argparse.ArgumentParser) -> None:
 def _add_doctor(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="stored login profile to check")
     parser.add_argument("--instance-url", help="org base URL (env SALESFORCE_INSTANCE_URL)")
+    parser.add_argument("--target-org", help="an sf CLI org alias or username to check (env SALESFORCE_TARGET_ORG)")
     parser.add_argument("--login-url", help="OAuth base URL (env SALESFORCE_LOGIN_URL)")
     parser.add_argument("--api-version", help="REST API version to check (env SALESFORCE_API_VERSION)")
     parser.set_defaults(func=_doctor)

@@ -3,13 +3,15 @@
 Mode order — the first one that is configured supplies the first token:
 
 1. **static token**: `SALESFORCE_ACCESS_TOKEN` (+ `SALESFORCE_INSTANCE_URL`, required).
-2. **stored login**: a profile saved by `salesforce-flow-mcp login` (`SALESFORCE_PROFILE` names one; otherwise the
+2. **sf CLI org**: `--target-org ALIAS` / `SALESFORCE_TARGET_ORG`, an org the user logged into with the sf CLI
+   (sf_cli.py); asked again on a 401, since the sf CLI refreshes its own logins.
+3. **stored login**: a profile saved by `salesforce-flow-mcp login` (`SALESFORCE_PROFILE` names one; otherwise the
    default profile). Naming a profile that does not exist is an error, not a fall-through.
-3. **refresh token**: `SALESFORCE_REFRESH_TOKEN` + `SALESFORCE_CLIENT_ID` [+ `SALESFORCE_CLIENT_SECRET`], against
+4. **refresh token**: `SALESFORCE_REFRESH_TOKEN` + `SALESFORCE_CLIENT_ID` [+ `SALESFORCE_CLIENT_SECRET`], against
    `SALESFORCE_LOGIN_URL`.
-4. **JWT bearer**: `SALESFORCE_USERNAME` + `SALESFORCE_JWT_KEY_FILE` + `SALESFORCE_CLIENT_ID`, against
+5. **JWT bearer**: `SALESFORCE_USERNAME` + `SALESFORCE_JWT_KEY_FILE` + `SALESFORCE_CLIENT_ID`, against
    `SALESFORCE_LOGIN_URL`.
-5. **client credentials**: `SALESFORCE_CLIENT_ID` + `SALESFORCE_CLIENT_SECRET`, against the My Domain token URL
+6. **client credentials**: `SALESFORCE_CLIENT_ID` + `SALESFORCE_CLIENT_SECRET`, against the My Domain token URL
    (`SALESFORCE_INSTANCE_URL`, else a non-default `SALESFORCE_LOGIN_URL`).
 
 Salesforce sends no `expires_in`, so nothing refreshes on a clock: when the org answers 401 INVALID_SESSION_ID the
@@ -455,6 +457,11 @@ def credentials_from_settings(
             http_transport=http_transport,
             store=store if store is not None else TokenStore(),
         )
+
+    if s.target_org:
+        from .sf_cli import SfCliCredentials
+
+        return SfCliCredentials(s.target_org)
 
     store = store if store is not None else TokenStore()
     stored = store.load(s.profile)

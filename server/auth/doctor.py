@@ -92,6 +92,7 @@ def _check_settings(s: Settings, report: _Report) -> None:
         ("SALESFORCE_USERNAME", s.username),
         ("SALESFORCE_JWT_KEY_FILE", s.jwt_key_file),
         ("SALESFORCE_PROFILE", s.profile),
+        ("SALESFORCE_TARGET_ORG", s.target_org),
         ("SALESFORCE_API_VERSION", s.api_version),
     ]
     secret: list[tuple[str, str | None]] = [
@@ -162,6 +163,9 @@ async def _check_org(
         return
     instance = credentials.instance_url
     report.add("ok", f"instance URL {instance}")
+    identity = getattr(credentials, "identity", None)  # which org and user, where the mode knows (sf CLI logins)
+    if isinstance(identity, str):
+        report.add("ok", identity)
     async with httpx2.AsyncClient(transport=transport, timeout=_TIMEOUT, follow_redirects=False) as http:
         try:
             await _check_versions(http, instance, s.api_version, report)
