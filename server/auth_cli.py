@@ -55,9 +55,17 @@ def _add_login(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="name to store this login under (default: SALESFORCE_PROFILE or 'default')")
     parser.add_argument("--login-url", help="production (default), sandbox, or your My Domain URL")
     parser.add_argument(
+        "--client-id",
+        help="consumer key of your External Client App (env SALESFORCE_CLIENT_ID; default: the sf CLI's app)",
+    )
+    parser.add_argument(
         "--port", type=int, default=1717, help="loopback redirect port (http://localhost:PORT/OauthRedirect)"
     )
-    parser.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
+    parser.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="print the sign-in URL instead of opening a browser, and take the redirected address pasted back",
+    )
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the browser sign-in")
     parser.add_argument("--set-default", action="store_true", help="make this profile the default")
     parser.set_defaults(func=_login)

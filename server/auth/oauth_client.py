@@ -116,8 +116,22 @@ def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+# Since September 2025 Salesforce blocks connected apps that are not installed in the org for users without "Approve
+# Uninstalled Connected Apps" (help.salesforce.com 005132365); the sf CLI's PlatformCLI app is uninstalled by default
+# (forcedotcom/cli#3368), and since Spring '26 new connected apps cannot be created (005228017).
+UNINSTALLED_APP = (
+    "the org blocks this app because it is not installed in the org (since September 2025 Salesforce blocks "
+    "uninstalled connected apps, and the sf CLI's app that login uses by default is uninstalled by default): create "
+    "an External Client App for this server (README: 'Sign in with your own External Client App') and run "
+    "`salesforce-flow-mcp login --client-id <its consumer key>`, or ask an admin to install the app (Setup > "
+    "Connected Apps OAuth Usage) or to give you the 'Approve Uninstalled Connected Apps' permission"
+)
+# Errors Salesforce shows on its own pages (and may send back as the redirect's `error`) rather than to the client.
+BROWSER_ERROR_HINTS = {"OAUTH_APPROVAL_ERROR_GENERIC": UNINSTALLED_APP}
+
 # What to tell the user for each OAuth error code (RFC 6749 §5.2 plus Salesforce's own).
 _ERROR_HINTS = {
+    "OAUTH_APPROVAL_ERROR_GENERIC": UNINSTALLED_APP,
     "invalid_client": "the org does not accept this client id or secret: check SALESFORCE_CLIENT_ID and "
     "SALESFORCE_CLIENT_SECRET (the connected app's consumer key and secret)",
     "invalid_client_id": "the org does not know this client id: check SALESFORCE_CLIENT_ID",
@@ -142,6 +156,7 @@ class OAuthClient:
         client_secret: str | None = None,
         *,
         redirect_uri: str | None = None,
+        scope: str | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -160,6 +175,7 @@ class OAuthClient:
             token_endpoint_auth_method="client_secret_post" if client_secret else "none",
             revocation_endpoint_auth_method="none",
             redirect_uri=redirect_uri,
+            scope=scope,
             code_challenge_method="S256",
             token_endpoint=self.endpoints.token_url,
             transport=transport,
@@ -260,6 +276,8 @@ class OAuthClient:
         except OAuthError as exc:
             code = str(exc.error or "oauth_error")
             hint = invalid_grant if code == "invalid_grant" else _ERROR_HINTS.get(code, "see the org's message")
+            if code == "invalid_client" and "must be installed" in str(exc.description or ""):
+                hint = UNINSTALLED_APP
             detail = f" ({exc.description})" if exc.description else ""
             message = f"Could not {what}: {code}{detail}: {hint.rstrip('.')}."
             raise (InvalidGrantError(message) if code == "invalid_grant" else AuthError(message)) from None
