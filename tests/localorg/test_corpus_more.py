@@ -389,16 +389,17 @@ def test_flow_one_view_elements2_waits_first(run: Callable[..., InterviewOutcome
     assert (outcome.status, outcome.current_element) == ("Paused", "Wait_Condition")
 
 
-def test_flow_one_view_elements_names_the_element_it_cannot_run(
-    run: Callable[..., InterviewOutcome], actions: ActionRegistry
+def test_flow_one_view_elements_runs_each_kind_up_to_its_missing_subflow(
+    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
 ) -> None:
     # A test flow with one element of each kind, in a chain: the Apex action (stubbed here), an assignment, a
-    # collection processor, Create, Get, Update and Delete Records run (7 elements); then Roll Back Records, which
-    # the engine does not run yet, stops the interview naming it (never a silent skip).
+    # collection processor, Create, Get, Update and Delete Records, Roll Back Records (which cancels what the
+    # transaction saved so far), then a subflow, Flow_OneView_Get_Flow_Details, that is not in the corpus: with no
+    # fault path the interview ends in Error there, and the whole transaction is rolled back.
     actions.register("apex:ers_SliceText", lambda i: {})
     outcome = run("Flow_OneView_Test_Elements")
-    assert (outcome.status, outcome.current_element, outcome.elements_executed) == ("Error", "Record_Roll_Back", 8)
-    assert "cannot run the recordRollbacks element 'Record_Roll_Back' yet" in str(outcome.error_message)
+    assert (outcome.status, outcome.current_element, outcome.elements_executed) == ("Error", "Subflow", 9)
+    assert "The subflow Flow_OneView_Get_Flow_Details doesn't exist" in str(outcome.error_message)
 
 
 def test_update_contacts_for_won_opportunities_with_apex_stubs(

@@ -485,15 +485,15 @@ def test_unsupported_element_errors_only_when_reached(run: Callable[..., Intervi
         var("fancy", "Boolean", inp=True),
         var("done", "Boolean", out=True),
         decision("Route", [cond("fancy", "EqualTo", lit("booleanValue", "true"))], "Undo", "Plain"),
-        "<recordRollbacks><name>Undo</name><label>Undo</label></recordRollbacks>",
+        "<apexPluginCalls><name>Undo</name><label>Undo</label><apexClass>Legacy</apexClass></apexPluginCalls>",
         assign("Plain", [("done", "Assign", lit("booleanValue", "true"))]),
         start="Route",
     )
-    assert flow.unsupported == ("recordRollbacks:Undo",)
+    assert flow.unsupported == ("apexPluginCalls:Undo",)
     assert outputs_of(run(flow, {"fancy": False})) == {"done": True}
     outcome = run(flow, {"fancy": True})
     assert outcome.status == "Error" and outcome.current_element == "Undo"
-    assert "cannot run the recordRollbacks element 'Undo' yet" in str(outcome.error_message)
+    assert "cannot run the apexPluginCalls element 'Undo' yet" in str(outcome.error_message)
 
 
 def test_custom_error(run: Callable[..., InterviewOutcome]) -> None:

@@ -306,3 +306,25 @@ def test_cpu_time_limit(store: RecordStore) -> None:
     )
     outcome = engine.run(flow, {"items": ["x"] * 5000})
     assert (outcome.error_code, outcome.error_message) == ("LIMIT_EXCEEDED", "Apex CPU time limit exceeded")
+
+
+def test_roll_back_records_cancels_the_pending_changes_and_goes_on(engine: FlowEngine, store: RecordStore) -> None:
+    """Help, "Flow Element: Roll Back Records": it cancels all pending record changes in the current transaction and
+    the flow continues. The account created before it is gone; the one created after it is saved."""
+    flow = build(
+        var("accountName", "String", inp=True),
+        create_account(then="Undo"),
+        "<recordRollbacks><name>Undo</name><label>Undo</label><connector><targetReference>Again</targetReference>"
+        "</connector></recordRollbacks>",
+        "<recordCreates><name>Again</name><label>Again</label><object>Account</object><inputAssignments><field>Name"
+        "</field><value><stringValue>After the roll back</stringValue></value></inputAssignments></recordCreates>",
+        start="Make",
+    )
+    assert engine.run(flow, {"accountName": "Before"}).status == "Finished"
+    assert [a["Name"] for a in store.rows("Account")] == ["After the roll back"]
+    # In one invoke the transaction is the request's: whatever is pending when an interview rolls back is cancelled,
+    # and only the accounts created after the roll backs remain.
+    store.delete("Account", store.rows("Account")[0]["Id"])
+    outcomes = run_batch(engine, flow, [{"accountName": "One"}, {"accountName": "Two"}])
+    assert [o.status for o in outcomes] == ["Finished", "Finished"]
+    assert [a["Name"] for a in store.rows("Account")] == ["After the roll back", "After the roll back"]

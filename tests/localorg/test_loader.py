@@ -29,11 +29,7 @@ def test_every_corpus_file_loads() -> None:
     files = sorted(CORPUS.rglob("*.flow-meta.xml"))
     assert len(files) == 89
     flows = [load_flow_file(path) for path in files]
-    # Only two test flows hold an element the engine does not run yet (Roll Back Records).
-    assert {f.api_name: f.unsupported for f in flows if f.unsupported} == {
-        "TestFlowAllElements": ("recordRollbacks:Roll_Back",),
-        "Flow_OneView_Test_Elements": ("recordRollbacks:Record_Roll_Back",),
-    }
+    assert all(f.unsupported == () for f in flows)
     assert {f.api_name for f in flows} == {p.name.removesuffix(".flow-meta.xml") for p in files}
 
 
@@ -108,14 +104,14 @@ def test_demo_flows_are_real_metadata() -> None:
 def test_unsupported_elements_are_listed() -> None:
     body = (
         "<processType>AutoLaunchedFlow</processType>"
-        "<recordRollbacks><name>Undo</name><label>Undo</label></recordRollbacks>"
+        "<apexPluginCalls><name>Undo</name><label>Undo</label></apexPluginCalls>"
         "<collectionProcessors><name>Recommend</name><label>R</label>"
         "<collectionProcessorType>RecommendationMapCollectionProcessor</collectionProcessorType>"
         "<collectionReference>x</collectionReference></collectionProcessors>"
         "<futureThing><name>Something_New</name><label>S</label></futureThing>"
     )
     loaded = parse_flow(flow(body), "Odd")
-    assert loaded.unsupported == ("recordRollbacks:Undo", "collectionProcessors:Recommend", "futureThing:Something_New")
+    assert loaded.unsupported == ("apexPluginCalls:Undo", "collectionProcessors:Recommend", "futureThing:Something_New")
 
 
 def test_defaults_and_legacy_start() -> None:

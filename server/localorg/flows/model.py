@@ -244,6 +244,11 @@ class CollectionProcessor(Element):
 
 
 @dataclass(frozen=True)
+class RecordRollback(Element):
+    """Roll Back Records: cancels the pending record changes of the current transaction."""
+
+
+@dataclass(frozen=True)
 class TransformAction:
     """One transformValueActions entry: Map a value into `output_field` (or the output itself), or aggregate
     (Sum, Count, ...) with its inputParameters (aggregationValues, aggregationField)."""

@@ -271,6 +271,12 @@ class RecordStore:
             self._conn.execute(f"RELEASE SAVEPOINT {name}")
             self._commit()
 
+    def undo_to_savepoint(self) -> None:
+        """Undo every write since the innermost open savepoint, which stays open (Roll Back Records)."""
+        if self._savepoints == 0:
+            return
+        self._conn.execute(f"ROLLBACK TO SAVEPOINT flow_sp_{self._savepoints - 1}")
+
     # ---- internals --------------------------------------------------------------------------------------------
 
     def _commit(self) -> None:

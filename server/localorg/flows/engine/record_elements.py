@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ...store.records import AUDIT_FIELDS, RecordError
-from ..model import Condition, Element, RecordCreate, RecordDelete, RecordLookup, RecordUpdate
+from ..model import Condition, Element, RecordCreate, RecordDelete, RecordLookup, RecordRollback, RecordUpdate
 from .conditions import LogicError, UnknownOperator, compare, evaluate_condition, evaluate_logic
 from .interview_state import FlowFault, FlowHalt, Interview, as_record, get_field, set_field
 
@@ -255,5 +255,19 @@ def run_delete(iv: Interview, el: Element) -> str | None:
     return el.connector
 
 
+def run_rollback(iv: Interview, el: Element) -> str | None:
+    """Help, "Flow Element: Roll Back Records": cancels all pending record changes in the current transaction,
+    which is the request's (every input of an invoke shares it); the interview goes on."""
+    assert isinstance(el, RecordRollback)
+    iv.runtime.records.undo_to_savepoint()
+    return el.connector
+
+
 def run_record_table() -> dict[type[Element], Callable[[Interview, Element], str | None]]:
-    return {RecordLookup: run_lookup, RecordCreate: run_create, RecordUpdate: run_update, RecordDelete: run_delete}
+    return {
+        RecordLookup: run_lookup,
+        RecordCreate: run_create,
+        RecordUpdate: run_update,
+        RecordDelete: run_delete,
+        RecordRollback: run_rollback,
+    }

@@ -23,6 +23,7 @@ from ..model import (
     RecordCreate,
     RecordDelete,
     RecordLookup,
+    RecordRollback,
     RecordUpdate,
     Rule,
     Screen,
@@ -256,6 +257,11 @@ def parse_transform(el: XmlElement, common: dict[str, Any]) -> Element:
     )
 
 
+def parse_record_rollback(el: XmlElement, common: dict[str, Any]) -> Element:
+    _pop_where(common)
+    return RecordRollback(**common)
+
+
 def parse_unsupported(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
     return UnsupportedElement(**common)
@@ -277,7 +283,7 @@ ELEMENT_PARSERS: dict[str, Callable[[XmlElement, dict[str, Any]], Element]] = {
     "collectionProcessors": parse_collection_processor,
     "transforms": parse_transform,
     # Known kinds the engine does not run: loaded, listed and described; a run that reaches one errors.
-    "recordRollbacks": parse_unsupported,
+    "recordRollbacks": parse_record_rollback,
     "apexPluginCalls": parse_unsupported,
     "steps": parse_unsupported,
     "orchestratedStages": parse_unsupported,
