@@ -10,36 +10,15 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from salesforce_flow_mcp.salesforce.flow_objects import FLOW_OBJECT_NAMES, FLOW_OBJECTS, follow
 from salesforce_flow_mcp.salesforce.quoting import excerpt, quoted
-from salesforce_flow_mcp.salesforce.soql import soql_objects, without_literals
+from salesforce_flow_mcp.salesforce.soql import without_literals
+from salesforce_flow_mcp.salesforce.soql_reads import SoqlSyntaxError, query_reads
 from salesforce_flow_mcp.sfid import is_api_name, is_salesforce_id
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
-
-# Objects a flow tool may read: the Flow family of the Tooling and data APIs.
-FLOW_OBJECTS = frozenset(
-    name.lower()
-    for name in (
-        "Flow",
-        "FlowDefinition",
-        "FlowDefinitionView",
-        "FlowVersionView",
-        "FlowInterview",
-        "FlowRecord",
-        "FlowRecordVersion",
-        "FlowInterviewLog",
-        "FlowInterviewLogEntry",
-        "FlowOrchestrationInstance",
-        "FlowOrchestrationStageInstance",
-        "FlowOrchestrationStepInstance",
-        "FlowOrchestrationWorkItem",
-        "FlowElementTestCoverage",
-        "FlowTestCoverage",
-        "FlowVariableView",
-    )
-)
 
 
 class ArgumentError(ValueError):
@@ -131,26 +110,35 @@ def require_api_name(name: str, value: str) -> str:
     return value
 
 
-_DML = re.compile(r"\b(INSERT|UPDATE|DELETE|UPSERT|MERGE|UNDELETE)\b", re.IGNORECASE)
-
-
 def check_flow_soql(soql: str) -> str:
-    """Accept only a SELECT over flow objects; return the query stripped."""
+    """Accept only a read-only SELECT over flow objects, every object it reads checked by the parser (the FROM list,
+    TYPEOF types, relationship traversals, child subqueries, semi-joins); return the query stripped."""
     query = soql.strip()
-    bare = without_literals(query)
-    if not re.match(r"(?is)^SELECT\s", bare):
+    if not re.match(r"(?is)^SELECT\s", query):
         raise ArgumentError("q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)")
-    if ";" in bare or _DML.search(bare):
-        raise ArgumentError("q must be a single read-only SELECT query: statements, DML and FOR UPDATE are not allowed")
-    objects = soql_objects(query)
-    if not objects:
+    if not re.search(r"(?i)\bFROM\b", without_literals(query)):
         raise ArgumentError("q has no FROM clause; query one of: " + FLOW_OBJECT_NAMES)
-    outside = [obj for obj in objects if obj.lower() not in FLOW_OBJECTS]
-    if outside:
+    try:
+        reads = query_reads(query)
+    except SoqlSyntaxError as exc:
         raise ArgumentError(
-            f"q reads {', '.join(outside)}, which is not a flow object; this server only queries " + FLOW_OBJECT_NAMES
+            f"q must be a single read-only SELECT query this server can check (MALFORMED_QUERY: {exc}); send one "
+            f"SELECT over {FLOW_OBJECT_NAMES}, without ; or DML"
+        ) from None
+    if reads.locking:
+        raise ArgumentError(f"q must be a single read-only SELECT query: {', '.join(reads.locking)} is not allowed")
+    outside = [(name, f"in {where}") for name, where in reads.objects if name.lower() not in FLOW_OBJECTS]
+    outside += [
+        (".".join(t.path), f"a relationship of {t.origin} this server does not follow")
+        for t in reads.traversals
+        if follow(t.origin, t.path) is None
+    ]
+    outside += [(child, f"a child relationship subquery of {parent}") for parent, child in reads.child_relationships]
+    if outside:
+        names = ", ".join(excerpt(name) for name, _ in outside[:5])
+        details = "; ".join(f"{excerpt(name)}: {where}" for name, where in outside[:5])
+        raise ArgumentError(
+            f"q reads {names}, which is not a flow object ({details}); this server only queries {FLOW_OBJECT_NAMES} "
+            "and the relationships between them (such as Flow.Definition or FlowInterview.FlowVersionView)"
         )
     return query
-
-
-FLOW_OBJECT_NAMES = "Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .soql_reads import SoqlSyntaxError, query_reads
+
 # Objects that only the Tooling API serves.
 TOOLING_OBJECTS = frozenset({"flow", "flowdefinition", "flowelementtestcoverage", "flowtestcoverage"})
 
@@ -21,8 +23,13 @@ def soql_objects(soql: str) -> list[str]:
 
 
 def is_tooling_query(soql: str) -> bool:
-    objects = soql_objects(soql)
-    return bool(objects) and objects[0].lower() in TOOLING_OBJECTS
+    """The query's own object (the parser's, so a subquery's FROM is never taken for it) is a Tooling object."""
+    try:
+        root = query_reads(soql).root
+    except SoqlSyntaxError:
+        objects = soql_objects(soql)
+        root = objects[0] if objects else ""
+    return root.lower() in TOOLING_OBJECTS
 
 
 def literal(value: str) -> str:
