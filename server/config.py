@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     username: str | None = Field(None, validation_alias="SALESFORCE_USERNAME")
     jwt_key_file: str | None = Field(None, validation_alias="SALESFORCE_JWT_KEY_FILE")
     target_org: str | None = Field(None, validation_alias="SALESFORCE_TARGET_ORG")  # an sf CLI alias or username
-    api_version: str = Field(defaults.API_VERSION, validation_alias="SALESFORCE_API_VERSION", pattern=r"^\d{2,3}\.0$")
+    # A pinned REST API version; None: the newest the org offers (salesforce/api_versions.py), never below 59.0.
+    api_version: str | None = Field(None, validation_alias="SALESFORCE_API_VERSION", pattern=r"^\d{2,3}\.0$")
     dialect: Dialect = Field("salesforce", validation_alias="SALESFORCE_API_DIALECT")
     include_flows: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="SALESFORCE_FLOWS")
     exclude_flows: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="SALESFORCE_EXCLUDE_FLOWS")
@@ -106,6 +107,13 @@ class Settings(BaseSettings):
     def _no_v(cls, value: Any) -> Any:
         return value.removeprefix("v") if isinstance(value, str) else value
 
+    @field_validator("api_version")
+    @classmethod
+    def _not_below_the_oldest_spoken(cls, value: str | None) -> str | None:
+        if value is not None and float(value) < float(defaults.API_VERSION):
+            raise ValueError(f"below {defaults.API_VERSION}")
+        return value
+
     @field_validator("dialect", "confirm", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
@@ -123,7 +131,7 @@ class Settings(BaseSettings):
 
 # What each setting allows, as the one-line error says it.
 ALLOWED: dict[str, str] = {
-    "api_version": "a REST API version such as 62.0",
+    "api_version": f"a REST API version of {defaults.API_VERSION} or later such as 62.0 (unset: the org's newest)",
     "dialect": "'salesforce' (what a real org serves) or 'seed' (the seed spec's paths)",
     "read_only": "true or false (1/0, yes/no, on/off)",
     "no_flow_tools": "true or false (1/0, yes/no, on/off)",

@@ -10,10 +10,15 @@ from functools import partial
 
 import httpx2
 
+from pathlib import Path
+
+from . import defaults
 from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings
 from .auth.masking import register_secret
 from .config import EmbeddedOrg, OrgTarget, Settings
+from .salesforce.api_versions import choose_api_version
 from .salesforce.client import RequestSlots, SalesforceClient
+from .salesforce.describe_cache import default_cache_dir
 
 # The in-process demo org is reached through an ASGI transport: this host name never touches the network.
 DEMO_INSTANCE_URL = "http://127.0.0.1:0"
@@ -37,7 +42,7 @@ async def connect(
     settings: Settings, org: OrgTarget, identity: Callable[[Credentials], Credentials] | None = None
 ) -> AsyncIterator[Connection]:
     """`identity` wraps the configured credentials (the remote server's per-user credentials); not for the embedded
-    org."""
+    org. The client speaks the pinned API version, or the newest the org offers (one request, kept for a day)."""
     if isinstance(org, EmbeddedOrg):
         async with _embedded(settings, org) as client:
             yield Connection(client, None)
@@ -51,8 +56,11 @@ async def connect(
         raise NotConfiguredError(str(exc)) from exc
     if identity is not None:
         credentials = identity(credentials)
-    client = SalesforceClient(credentials, api_version=settings.api_version, slots=RequestSlots(settings.max_in_flight))
+    version = settings.api_version or defaults.API_VERSION
+    client = SalesforceClient(credentials, api_version=version, slots=RequestSlots(settings.max_in_flight))
     try:
+        if settings.api_version is None:
+            client.api_version = await choose_api_version(client, _cache_dir(settings))
         bursts = partial(SalesforceClient, client.credentials, api_version=client.api_version, slots=client.slots)
         yield Connection(client, bursts)
     finally:
@@ -65,7 +73,8 @@ async def _embedded(settings: Settings, org: EmbeddedOrg) -> AsyncIterator[Sales
     from .localorg.app import create_org_app
     from .localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 
-    state = OrgState.create(":memory:", org.flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=settings.api_version)
+    version = settings.api_version or defaults.API_VERSION
+    state = OrgState.create(":memory:", org.flows_dir, access_token=DEMO_ACCESS_TOKEN, api_version=version)
     if org.actions_file is not None:
         try:
             state.actions.load_json(org.actions_file)
@@ -74,8 +83,17 @@ async def _embedded(settings: Settings, org: EmbeddedOrg) -> AsyncIterator[Sales
     transport: httpx2.AsyncBaseTransport = httpx2.ASGITransport(app=create_org_app(state))
     credentials = StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN)
     slots = RequestSlots(settings.max_in_flight)
-    client = SalesforceClient(credentials, api_version=settings.api_version, transport=transport, slots=slots)
+    client = SalesforceClient(credentials, api_version=version, transport=transport, slots=slots)
     try:
+        if settings.api_version is None:
+            client.api_version = await choose_api_version(client, None)
         yield client
     finally:
         await client.aclose()
+
+
+def _cache_dir(settings: Settings) -> Path | None:
+    """Where the chosen API version is kept: the describe cache's folder ("" disables both)."""
+    if settings.cache_dir == "":
+        return None
+    return Path(settings.cache_dir) if settings.cache_dir is not None else default_cache_dir()

@@ -19,7 +19,9 @@ __all__ = [
     "TOKEN_TIMEOUT",
 ]
 
-API_VERSION = "59.0"  # REST API version the server speaks and the embedded org answers by default
+# The oldest REST API version the server speaks: it uses the newest the org offers unless one is pinned
+# (salesforce/api_versions.py); the embedded org answers unversioned routes with it.
+API_VERSION = "59.0"
 MAX_FLOW_TOOLS = 100  # above this many flows: search_flows + invoke_flow instead of one tool each
 REFRESH_INTERVAL = 300.0  # seconds between flow catalogue refreshes; 0 = on demand only
 CATALOGUE_WAIT = 10.0  # seconds tools/list waits for the first flow catalogue before answering without it

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from . import defaults
 from .auth.credentials import Credentials
 from .config import EmbeddedOrg, OrgTarget, Settings, for_org
 from .connect import NotConfiguredError, connect
@@ -153,7 +154,7 @@ async def setup_server(settings: Settings, problem: str) -> AsyncIterator[Runnin
     from .setup_mode import SetupStatus, UnconfiguredCredentials
 
     setup = await SetupStatus.checked(settings, problem)
-    client = SalesforceClient(UnconfiguredCredentials(setup), api_version=settings.api_version)
+    client = SalesforceClient(UnconfiguredCredentials(setup), api_version=settings.api_version or defaults.API_VERSION)
     try:
         yield assemble(client, settings.replaced(read_only=True, no_flow_tools=True), setup=setup)
     finally:

@@ -15,6 +15,8 @@ import httpx2
 
 from .. import defaults
 from ..config import DEFAULT_LOGIN_URL, Settings
+from ..salesforce.api_versions import ApiVersionError, check_pinned, newest_offered
+from ..salesforce.definition_view import NEWER_VERSION_NOTE, VERSION_QUERY, versions_from_rows
 from ..urls import UnsafeURLError, require_safe_url
 from .credentials import Credentials, credentials_from_settings
 from .errors import AuthError
@@ -105,8 +107,13 @@ def _check_settings(s: Settings, report: _Report) -> None:
         report.add("info", f"{name}: {value if value else 'not set'}")
     for name, value in secret:
         report.add("info", f"{name}: {mask_secret(value)}")
-    if not re.fullmatch(r"\d{2}\.0", s.api_version):
-        report.add("problem", f"SALESFORCE_API_VERSION {s.api_version!r} is not a version like 59.0.")
+    if s.api_version is None:
+        report.add("info", "API version: the newest the org offers (SALESFORCE_API_VERSION pins one)")
+    else:
+        try:
+            check_pinned(s.api_version)
+        except ApiVersionError as exc:
+            report.add("problem", f"{exc}.")
 
 
 def _check_urls(s: Settings, report: _Report) -> None:
@@ -168,23 +175,33 @@ async def _check_org(
         report.add("ok", identity)
     async with httpx2.AsyncClient(transport=transport, timeout=_TIMEOUT, follow_redirects=False) as http:
         try:
-            await _check_versions(http, instance, s.api_version, report)
-            await _check_token_and_limits(http, credentials, token, instance, s.api_version, report)
+            version = await _check_versions(http, instance, s.api_version, report)
+            accepted = await _check_token_and_limits(http, credentials, token, instance, version, report)
+            if accepted is not None:
+                await _check_flows(http, accepted, instance, version, report)
         except httpx2.HTTPError as exc:
             report.add("problem", f"cannot reach {instance} ({type(exc).__name__}). Fix: check the URL and network.")
 
 
-async def _check_versions(http: httpx2.AsyncClient, instance: str, version: str, report: _Report) -> None:
+async def _check_versions(http: httpx2.AsyncClient, instance: str, version: str | None, report: _Report) -> str:
+    """The version the server will speak: the pinned one, or the newest offered (never below 59.0)."""
     response = await http.get(f"{instance}/services/data", headers={"Accept": "application/json"})
     versions = _versions(response)
     if versions is None:
         report.add("problem", f"GET /services/data answered HTTP {response.status_code}, not a version list.")
-    elif version in versions:
+        return version or defaults.API_VERSION
+    if version is None:
+        newest = newest_offered(response.json()) or defaults.API_VERSION
+        chosen = newest if float(newest) >= float(defaults.API_VERSION) else defaults.API_VERSION
+        report.add("ok", f"API version {chosen}: the newest the org offers")
+        return chosen
+    if version in versions:
         report.add("ok", f"API version {version} is available (newest: {versions[-1]})")
     else:
         newest = versions[-1] if versions else "none"
-        fix = f"Fix: SALESFORCE_API_VERSION={newest}"
+        fix = f"Fix: SALESFORCE_API_VERSION={newest}, or leave it unset to use the newest"
         report.add("problem", f"API version {version} is not offered (newest: {newest}). {fix}")
+    return version
 
 
 def _versions(response: httpx2.Response) -> list[str] | None:
@@ -202,7 +219,8 @@ def _versions(response: httpx2.Response) -> list[str] | None:
 
 async def _check_token_and_limits(
     http: httpx2.AsyncClient, credentials: Credentials, token: str, instance: str, version: str, report: _Report
-) -> None:
+) -> str | None:
+    """The token the org accepted (renewed if it had expired), or None when it was refused."""
     url = f"{instance}/services/data/v{version}/limits"
     response = await _get(http, url, token)
     if response.status_code == 401:
@@ -210,25 +228,51 @@ async def _check_token_and_limits(
             token = await credentials.refresh(token)
         except AuthError as exc:
             report.add("problem", f"the org rejected the token and it could not be renewed: {exc.message}")
-            return
+            return None
         report.add("info", "the token had expired and was renewed")
         response = await _get(http, url, token)
     if response.status_code == 401:
         report.add("problem", "the org rejects the token. Fix: `salesforce-flow-mcp login` (or set a new token).")
-        return
+        return None
     asked = f"GET {url.removeprefix(instance)}"
     if response.status_code >= 500:
         report.add("problem", f"{asked} answered HTTP {response.status_code}; try again later.")
-        return
+        return None
     # Salesforce checks the session before anything else: any answer but 401 means the token was accepted.
     report.add("ok", f"token accepted ({asked} -> HTTP {response.status_code})")
     remaining = _daily_requests(response)
     if remaining is None:
         report.add("info", "API requests left today: unknown (no limits in the answer)")
-        return
+        return token
     left, limit = remaining
     status: Status = "warn" if limit and left < limit * _LOW_REMAINING else "ok"
     report.add(status, f"API requests left today: {left} of {limit}")
+    return token
+
+
+async def _check_flows(http: httpx2.AsyncClient, token: str, instance: str, version: str, report: _Report) -> None:
+    """Which flows have an active version, and which of them have a newer one (what runs depends on the user)."""
+    report.section("Flows")
+    url = f"{instance}/services/data/v{version}/query"
+    response = await http.get(
+        url, params={"q": VERSION_QUERY}, headers={"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    )
+    try:
+        body: Any = response.json() if response.status_code == 200 else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        report.add("warn", f"FlowDefinitionView could not be read (HTTP {response.status_code}): flow status unknown")
+        return
+    versions = versions_from_rows(body.get("records"))
+    newer = sorted(name for name, found in versions.items() if found.newer_than_active)
+    more = "" if body.get("done", True) else " (more than one page: the first page counted)"
+    report.add("ok", f"{len(versions)} flows have an active version{more}")
+    if newer:
+        shown = ", ".join(newer[:10]) + (f" and {len(newer) - 10} more" if len(newer) > 10 else "")
+        report.add(
+            "warn", f"{len(newer)} of them have a newer version than the active one: {shown}. {NEWER_VERSION_NOTE}"
+        )
 
 
 async def _get(http: httpx2.AsyncClient, url: str, token: str) -> httpx2.Response:

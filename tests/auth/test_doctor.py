@@ -29,8 +29,11 @@ async def test_doctor_passes_with_a_stored_login_and_shows_nothing_secret(
     assert code == 0, output
     assert "mode: stored login (profile default)" in output
     assert f"instance URL {org.url}" in output
-    assert "API version 59.0 is available" in output
-    assert "token accepted (GET /services/data/v59.0/limits -> HTTP 200)" in output
+    # No version pinned: the newest the org lists at GET /services/data/ (REST API Developer Guide, Versions:
+    # https://developer.salesforce.com/docs/platform/api-rest/guide/dome-versions.html).
+    assert "API version 68.0: the newest the org offers" in output
+    assert "token accepted (GET /services/data/v68.0/limits -> HTTP 200)" in output
+    assert "flows have an active version" in output
     assert "API requests left today:" in output
     assert "default (default)" in output and "No problems found." in output
     captured = capsys.readouterr()
@@ -75,9 +78,24 @@ async def test_doctor_with_nothing_configured_says_what_to_do(org: Org, store: T
 async def test_doctor_flags_unsafe_urls_loose_permissions_and_a_wrong_api_version(org: Org, store: TokenStore) -> None:
     await stored_sign_in(org, store)
     store.path_for("default").chmod(0o644)
-    settings = Settings(login_url="http://login.example.com", api_version="12.0")
+    settings = Settings(login_url="http://login.example.com", api_version="99.0")
     code, output = await doctor(settings, org, store)
     assert code == 1
     assert "SALESFORCE_LOGIN_URL must use https" in output
     assert "is readable by other users. Fix: chmod 600" in output
-    assert "API version 12.0 is not offered" in output and "SALESFORCE_API_VERSION=68.0" in output
+    assert "API version 99.0 is not offered" in output and "SALESFORCE_API_VERSION=68.0" in output
+
+
+async def test_doctor_names_the_flows_whose_latest_version_is_not_the_active_one(org: Org, store: TokenStore) -> None:
+    """FlowDefinitionView: ActiveVersionId != LatestVersionId when a newer version than the active one exists
+    (https://developer.salesforce.com/docs/atlas.en-us.232.0.object_reference.meta/api/sforce_api_objects_flowdefinitionview.htm)."""
+    from salesforce_flow_mcp.localorg.flows.parse.loader import parse_flow
+    from tests.test_flow_tools import tiny_flow
+
+    await stored_sign_in(org, store)
+    org.state.add_flow(parse_flow(tiny_flow("Drafted", "Drafted").encode(), "Drafted"), activate=True)
+    org.state.add_flow(parse_flow(tiny_flow("Drafted", "Drafted v2").encode(), "Drafted"), activate=False)
+    code, output = await doctor(Settings(api_version="62.0"), org, store)
+    assert code == 0, output
+    assert "API version 62.0 is available" in output
+    assert "1 of them have a newer version than the active one: Drafted." in output, output
