@@ -17,6 +17,7 @@ import mcp_types as types
 import pytest
 from mcp import Client, StdioServerParameters
 
+from salesforce_flow_mcp.localorg.routes.common import SUPPORTED_VERSIONS
 from tests.support import PROTOCOL_MODES
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -138,7 +139,9 @@ async def test_logging_over_stdio_in_the_handshake_era(live_org: tuple[str, str]
         with pytest.warns(Warning):
             await client.set_logging_level("info")
         # The flow's metadata cannot be read this once: the server logs that (at info) and still answers.
-        await hook(live_org, "/__org/fail", {"status": 500, "count": 1, "pathPrefix": "/services/data/v59.0/tooling"})
+        # (the server speaks the newest version the org offers)
+        prefix = f"/services/data/v{SUPPORTED_VERSIONS[-1]}/tooling"
+        await hook(live_org, "/__org/fail", {"status": 500, "count": 1, "pathPrefix": prefix})
         read = await client.read_resource("salesforce-flow://flows/Create_Contact")
         assert "unreadable" in read.contents[0].text  # type: ignore[union-attr]
         with anyio.fail_after(10):
