@@ -55,7 +55,7 @@ def _org_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target-org", help="an org you logged into with the sf CLI: its alias or username (SALESFORCE_TARGET_ORG)"
     )
-    parser.add_argument("--api-version", help="pin a REST API version >= 59.0 (SALESFORCE_API_VERSION; default: the newest)")
+    parser.add_argument("--api-version", help="pin a REST API version >= 59.0 (env SALESFORCE_API_VERSION)")
     parser.add_argument("--dialect", help="route table: salesforce (default) or seed (env SALESFORCE_API_DIALECT)")
     parser.add_argument("--profile", help="stored login profile to use (default: the default profile)")
     parser.add_argument("--read-only", action="store_true", default=None, help="only read-only tools")

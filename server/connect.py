@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import httpx2
-
-from pathlib import Path
 
 from . import defaults
 from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings

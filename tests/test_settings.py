@@ -45,7 +45,8 @@ BAD_ENV = [
     (
         "SALESFORCE_API_VERSION",
         "latest",
-        "SALESFORCE_API_VERSION='latest' is not allowed: use a REST API version such as 62.0.",
+        "SALESFORCE_API_VERSION='latest' is not allowed: use a REST API version of 59.0 or later such as 62.0 "
+        "(unset: the org's newest).",
     ),
     (
         "SALESFORCE_API_DIALECT",
@@ -73,7 +74,16 @@ BAD_FLAGS = [
         "--refresh-interval='-1' is not allowed: use seconds as a number of 0 or more (0: refresh on demand only), "
         "e.g. 300.",
     ),
-    ({"api_version": "v5"}, "--api-version='v5' is not allowed: use a REST API version such as 62.0."),
+    (
+        {"api_version": "v5"},
+        "--api-version='v5' is not allowed: use a REST API version of 59.0 or later such as 62.0 (unset: the org's "
+        "newest).",
+    ),
+    (
+        {"api_version": "58.0"},
+        "--api-version='58.0' is not allowed: use a REST API version of 59.0 or later such as 62.0 (unset: the "
+        "org's newest).",
+    ),
     (
         {"dialect": "x"},
         "--dialect='x' is not allowed: use 'salesforce' (what a real org serves) or 'seed' (the seed spec's paths).",
