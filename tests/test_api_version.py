@@ -43,7 +43,7 @@ async def test_a_pinned_version_is_used_as_it_is() -> None:
 
 @pytest.mark.parametrize("pinned", ["58.0", "31.0", "sixty"])
 def test_a_pinned_version_below_59_or_malformed_is_refused_with_the_fix(pinned: str) -> None:
-    with pytest.raises(SettingsError, match="--api-version.*59.0 or later"):
+    with pytest.raises(SettingsError, match=r"--api-version.*59\.0 or later"):
         load_settings({"api_version": pinned})
 
 
