@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck bench soak clean
+.PHONY: install demo test lint typecheck bench soak clean bundle
 
 $(STAMP): pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ test: $(STAMP) lint typecheck
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check server tools tests $(wildcard bench)
-	$(VENV)/bin/ruff format --check server tools tests $(wildcard bench)
+	$(VENV)/bin/ruff check server tools tests packaging $(wildcard bench)
+	$(VENV)/bin/ruff format --check server tools tests packaging $(wildcard bench)
 
 # The source folders are installed under one package name; type-check them under that name.
 typecheck: $(STAMP)
@@ -45,3 +45,7 @@ soak: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build node_modules .pytest_cache .mypy_cache .ruff_cache
+
+# The MCP Bundle for Claude Desktop and other MCPB hosts (dist/*.mcpb), built for this machine's OS and Python.
+bundle: $(STAMP)
+	$(PY) packaging/build_bundle.py
