@@ -270,3 +270,21 @@ async def test_confirm_production_asks_even_for_reads_on_a_production_org() -> N
         await client.aclose()
     assert result.is_error and "Nothing was sent to the org" in text_of(result)
     assert user.asked[0] == "Call list_invocable_flows on production org recorded.my.salesforce.com?"
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_a_flow_new_since_the_last_refresh_is_asked_about_too(mode: str) -> None:
+    """Calling a flow tool the server does not know yet makes it re-read the org; the call is then confirmed first."""
+    from tests.support import REPO
+
+    source = (REPO / "server" / "localorg" / "demo_flows" / "Create_Contact.flow-meta.xml").read_bytes()
+    user = User("decline")
+    async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
+        deployed = await stack.org.post("/__org/flows", params={"name": "Create_Contact_Again"}, content=source)
+        assert deployed.status_code == 201, deployed.text
+        contacts = (await stack.salesforce.query("SELECT Id FROM Contact"))["totalSize"]
+        result = await stack.call("flow_Create_Contact_Again", CONTACT)
+        invoked = [line for line in user.asked if "Create_Contact_Again" in line]
+        assert invoked == ["Run flow Create_Contact_Again for 1 record on the embedded org?"]
+        assert result.is_error and "Nothing was sent to the org" in text_of(result)
+        assert (await stack.salesforce.query("SELECT Id FROM Contact"))["totalSize"] == contacts, "no Contact made"

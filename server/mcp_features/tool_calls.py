@@ -58,7 +58,9 @@ class ToolCalls:
         name = params.name
         arguments: Args = dict(params.arguments or {})
         registered = self.catalogue.get(name)
-        if registered is None:  # unknown: the catalogue refreshes on a miss and explains
+        if registered is None and await self.catalogue.hooks.on_unknown_tool(name):
+            registered = self.catalogue.get(name)  # a flow new since the last refresh: asked about like any other
+        if registered is None:  # the catalogue explains (did you mean, no active version)
             return await self.catalogue.call(name, arguments)
         try:  # nobody is asked about a call that cannot run
             checked = registered.prepare(dict(arguments)) if registered.prepare else dict(arguments)
