@@ -14,9 +14,10 @@ import mcp_types as types
 
 def _svg_icon(view: int, body: str, *, typed: bool = False) -> types.Icon:
     svg = f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {view} {view}'>{body}</svg>"
-    # The data URI names its type; per-tool icons leave mimeType out to save bytes of tools/list.
+    # The data URI names its type; per-tool icons leave mimeType out to save bytes of tools/list. Spaces are
+    # escaped: a URI has none (RFC 3986), and the MCP conformance suite checks icon src against format "uri".
     return types.Icon(
-        src="data:image/svg+xml," + quote(svg, safe="/:='. "), mime_type="image/svg+xml" if typed else None
+        src="data:image/svg+xml," + quote(svg, safe="/:='."), mime_type="image/svg+xml" if typed else None
     )
 
 

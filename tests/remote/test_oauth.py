@@ -13,7 +13,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,3 +282,35 @@ async def test_the_audit_log_names_each_user_and_holds_no_secret(team: Team) -> 
     text = team.audit.read_text()
     for secret in [*team.org.app.issued, storage.tokens.access_token, CI_SECRET, TEAM_SECRET, team.key]:
         assert secret not in text
+
+
+def test_the_mcp_inspector_cli_calls_a_tool_with_an_oauth_token(team: Team, tmp_path: Path) -> None:
+    """The official MCP Inspector CLI (a client we did not write) on the OAuth-protected endpoint, with an access
+    token our authorization server issued by the client-credentials grant (its interactive login needs a browser)."""
+    inspector = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "mcp-inspector"
+    if shutil.which("node") is None or not inspector.exists():
+        pytest.skip("node or the MCP Inspector (npm) is not installed")
+    granted = httpx2.post(
+        f"{team.server.base_url}/token", data={"grant_type": "client_credentials"}, auth=("ci-agent", CI_SECRET)
+    )
+    token = granted.json()["access_token"]
+    base = [str(inspector), "--cli", "--transport", "http", "--server-url", team.server.url]
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [*base, "--header", f"Authorization: Bearer {token}", "--method", "tools/call", "--tool-name", "flow_Who_Am_I"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["structuredContent"]["username"] == CI_USER
+    refused = subprocess.run(
+        [*base, "--header", "Authorization: Bearer not-a-token-of-ours", "--method", "tools/list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        input="",
+    )
+    assert refused.returncode != 0
