@@ -39,7 +39,6 @@ from .tools.flow_catalogue import FlowCatalogue
 logger = logging.getLogger(__name__)
 
 SERVER_NAME = "salesforce-flow-mcp"
-WEBSITE_URL = "https://github.com/salesforce-flow-mcp/salesforce-flow-mcp"
 INSTRUCTIONS = (
     "Tools for Salesforce Flows. Find flows with list_flows or list_invocable_flows, read an invocable flow's "
     "inputs with get_invocable_flow_metadata, run it with invoke_flow (or its own flow_<ApiName> tool), and start "
@@ -144,7 +143,6 @@ def build_server(
             title="Salesforce Flows",
             description="Salesforce Flows for AI agents: run, inspect and manage flows and flow interviews",
             instructions=SETUP_INSTRUCTIONS if setup else INSTRUCTIONS,
-            website_url=WEBSITE_URL,
             icons=SERVER_ICONS,
             lifespan=lifespan,
             on_list_tools=list_tools,
