@@ -13,6 +13,7 @@ import httpx2
 
 from . import defaults
 from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings
+from .auth.errors import AuthError
 from .auth.masking import register_secret
 from .config import EmbeddedOrg, OrgTarget, Settings
 from .salesforce.api_versions import choose_api_version
@@ -55,6 +56,13 @@ async def connect(
         raise NotConfiguredError(str(exc)) from exc
     if identity is not None:
         credentials = identity(credentials)
+    try:
+        # The instance URL (which the version cache and the describe cache are keyed on) of some modes, the sf CLI's
+        # and a refresh token's without SALESFORCE_INSTANCE_URL, is known once the first token is in.
+        await credentials.access_token()
+    except AuthError as exc:
+        await credentials.aclose()
+        raise NotConfiguredError(exc.message) from exc
     version = settings.api_version or defaults.API_VERSION
     client = SalesforceClient(credentials, api_version=version, slots=RequestSlots(settings.max_in_flight))
     try:
