@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,27 @@ def test_was_visited_asks_whether_an_element_ran(store: RecordStore) -> None:
     )
     assert outputs_of(engine.run(flow, {"first": True})) == {"out": "marked+seen"}
     assert outputs_of(engine.run(flow, {"first": False})) == {"out": "not seen"}
+
+
+def test_org_reads_custom_labels_next_to_its_flows(tmp_path: Path) -> None:
+    """A retrieved project keeps CustomLabels.labels-meta.xml (Metadata API CustomLabels: <labels> with fullName and
+    value) beside its flows; $Label answers from it in the org. A broken labels file is skipped."""
+    from salesforce_flow_mcp.localorg.store.state import OrgState
+
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "CustomLabels.labels-meta.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><CustomLabels xmlns="http://soap.sforce.com/2006/04/metadata">'
+        "<labels><fullName>Greeting</fullName><language>en_US</language><protected>false</protected>"
+        "<shortDescription>Greeting</shortDescription><value>Hello from the label</value></labels></CustomLabels>",
+        encoding="utf-8",
+    )
+    (tmp_path / "labels" / "Broken.labels-meta.xml").write_text("<CustomLabels><labels>", encoding="utf-8")
+    flow = build(*reader("$Label.Greeting"), start="Read", name="Read_Label")
+    state = OrgState.create(":memory:", tmp_path)
+    try:
+        version = state.add_flow(flow, activate=True)
+        [result] = state.invoke(version, [{}])
+    finally:
+        state.close()
+    assert result.outcome.outputs == {"out0": "Hello from the label"}
