@@ -20,6 +20,7 @@ from .salesforce.client import SalesforceClient
 from .salesforce.describe_cache import DescribeCache, default_cache_dir
 from .salesforce.invocable_flows import InvocableFlowFetcher
 from .startup_tuning import startup_tuning
+from .tools.flow_effects import summarize
 
 # The MCP side is imported where first needed (and preloaded by the startup tuning): see mcp_side.py.
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ def flow_loader(
     if cache_dir:
         cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
     use_composite = settings.dialect == "salesforce"
-    return InvocableFlowFetcher(client, use_composite=use_composite, cache=cache, describe_client=describe_client)
+    return InvocableFlowFetcher(
+        client, use_composite=use_composite, cache=cache, describe_client=describe_client, summarize=summarize
+    )
 
 
 def assemble(

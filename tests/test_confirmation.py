@@ -68,14 +68,17 @@ async def test_a_flow_that_writes_runs_only_when_the_user_accepts(mode: str, act
 async def test_the_question_names_the_flow_the_org_and_the_record_count(mode: str) -> None:
     user = User("decline")
     async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
-        records = [{"quantity": 1, "unitPrice": 1}] * 39
-        await stack.call("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": records})
+        # Create_Contact creates records; Quote_Discount_Calculator only computes, so its metadata makes it
+        # read-only (tools/flow_effects.py) and running it asks nothing.
+        await stack.call("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": [{"quantity": 1}]})
+        records = [{"lastName": "Lovelace"}] * 39
+        await stack.call("invoke_flow", {"flowApiName": "Create_Contact", "inputs": records})
         created = await stack.call("create_flow_interview", {"FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"}})
         await stack.call("delete_flow_interview", {"interviewId": "0Fo000000000001AAA"})
         await stack.call("update_flow", {"flowId": "301000000000001AAA", "Status": "Obsolete"})
         assert created.is_error
     assert user.asked == [
-        "Run flow Quote_Discount_Calculator for 39 records on the embedded org?",
+        "Run flow Create_Contact for 39 records on the embedded org?",
         "Start flow Schedule_Follow_Up with 0 input variable(s) on the embedded org?",
         "Delete paused flow interview 0Fo000000000001AAA (it cannot be resumed) on the embedded org?",
         "Deactivate flow version 301000000000001AAA (for every user) on the embedded org?",

@@ -193,13 +193,16 @@ async def test_describes_go_through_composite_batch_and_the_disk_cache(tmp_path:
         summary = (await stack.call("refresh_flows")).structured_content
         assert summary["invocableFlows"] == 66 and summary["toolListChanged"] is True
         stats = stack.running.flows.loader.last_stats
-        # The 6 demo flows came from the cache filled at startup; 60 new ones in ceil(60/25) composite batches.
-        assert stats.described == 60 and stats.requests == 2 + math.ceil(60 / 25)
+        # The 6 demo flows came from the cache filled at startup; 60 new ones in ceil(60/25) composite batches, and
+        # their metadata in as many Tooling composite requests (one call each, 25 versions in each).
+        assert stats.described == 60 and stats.metadata_requests == math.ceil(60 / 25)
+        assert stats.requests == 2 + math.ceil(60 / 25) + math.ceil(60 / 25)
         assert "flow_Echo_059" in await tool_names(stack)
     # A restart against the same org: every describe comes from the cache.
     async with org_stack(state=state, cache_dir=str(tmp_path)) as stack:
         stats = stack.running.flows.loader.last_stats
-        assert (stats.listed, stats.described, stats.requests) == (66, 0, 2)
+        # Describes and metadata summaries both come from the cache, by version: no describe, no metadata read.
+        assert (stats.listed, stats.described, stats.metadata_requests, stats.requests) == (66, 0, 0, 2)
         result = await stack.call("flow_Echo_042", {"question": "cached?"})
         assert result.structured_content["answer"] == "cached?"
         # A new version of one flow: only that one is described again.

@@ -95,8 +95,9 @@ async def test_a_new_version_is_described_again_and_only_that_flow(tmp_path: Pat
         await deploy(stack, "Drafted_Echo", activate=False, label="Drafted Echo, second draft")
         cost, summary = await refresh_cost(stack)
         # A newer latest version may be what a flow admin runs: the one flow is described again (1 subrequest,
-        # in its composite batch).
-        assert summary["describedFromOrg"] == 1 and cost == 2 + 2
+        # in its composite batch), and the metadata of its active and latest versions read in one Tooling composite
+        # request, which counts once (tools/flow_metadata.py cites the page).
+        assert summary["describedFromOrg"] == 1 and summary["metadataRequests"] == 1 and cost == 2 + 2 + 1
         await deploy(stack, "acme__Packaged_Echo", activate=True, label="Packaged Echo v2")
         cost, summary = await refresh_cost(stack)
         assert summary["describedFromOrg"] == 1 and summary["toolListChanged"] is True

@@ -105,6 +105,7 @@ class FlowCatalogue:
             "selectedFlows": selected,
             "flowTools": sum(name.startswith("flow_") for name in self._tools),
             "describedFromOrg": stats.described,
+            "metadataRequests": stats.metadata_requests,
             "describeFailures": stats.failed,
             "policy": self.policy,
             "toolListChanged": changed,

@@ -13,6 +13,7 @@ from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.salesforce.routes import invoke_flow_action
 
 from .catalogue import RegisteredTool, tool_definition
+from .flow_effects import UNREADABLE, FlowEffects, combine, effects_from_summary, hints_for, phrase, resolve_subflows
 from .flow_naming import assign_tool_names
 from .flow_schema import schemas_from_describe
 from .outcome import Outcome
@@ -22,11 +23,22 @@ from .validation import compile_input_schema
 def flow_tools(entries: Iterable[FlowEntry], client: SalesforceClient) -> list[RegisteredTool]:
     entries = list(entries)
     names = assign_tool_names(e.api_name for e in entries)
-    return [_flow_tool(names[e.api_name], e, client) for e in entries]
+    effects = effects_of(entries)
+    return [_flow_tool(names[e.api_name], e, client, effects[e.api_name]) for e in entries]
 
 
-def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> RegisteredTool:
-    schemas = schemas_from_describe(entry.describe)
+def effects_of(entries: Iterable[FlowEntry]) -> dict[str, FlowEffects]:
+    """Each flow's effects: all its runnable versions' together, and its subflows' where they are among `entries`
+    (a subflow that is not makes the effects unknown); metadata not read: unknown."""
+    own = {
+        e.api_name: combine(effects_from_summary(s) for s in e.effects) if e.effects else UNREADABLE for e in entries
+    }
+    return resolve_subflows(own)
+
+
+def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient, effects: FlowEffects) -> RegisteredTool:
+    schemas = schemas_from_describe(entry.describe, effects=phrase(effects))
+    hints = hints_for(effects)
     api_name = entry.api_name  # not the entry: the tool must not keep the flow's describe alive
 
     async def run(args: Args) -> Outcome:
@@ -44,9 +56,10 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient) -> Re
         description,
         schemas.input_schema,
         schemas.output_schema,
-        read_only=False,
-        destructive=True,
-        idempotent=False,
+        read_only=hints.read_only,
+        destructive=hints.destructive,
+        idempotent=hints.idempotent,
+        open_world=hints.open_world,
     )
     validator = compile_input_schema(tool.input_schema)
     prepare = _without_null_inputs(frozenset(tool.input_schema.get("properties") or {}))

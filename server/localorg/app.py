@@ -21,6 +21,7 @@ from .routes import resources as routes_resources
 from .routes import seed_flows as routes_seed_flows
 from .routes import sobjects as routes_sobjects
 from .routes import tooling as routes_tooling
+from .routes import tooling_composite as routes_tooling_composite
 from .routes.query import QueryPager
 from .store.state import OrgState
 
@@ -51,6 +52,7 @@ def create_org_app(state: OrgState) -> Starlette:
         *routes_tooling.routes(),
         *routes_query.routes(),
         *routes_composite.routes(),
+        *routes_tooling_composite.routes(),
         *routes_sobjects.routes(),
     ]
     app = Starlette(

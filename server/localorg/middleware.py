@@ -22,6 +22,7 @@ _VERSIONED = re.compile(r"^/services/data/v([^/]+)(?:/|$)")
 _VERSIONS = frozenset(SUPPORTED_VERSIONS)
 HOOK_PREFIX = "/__org/"
 SUBREQUEST = "org.subrequest"  # scope key: a composite subrequest, checked once with its batch (counted alone)
+UNCOUNTED = "org.uncounted"  # scope key: a subrequest of a Tooling composite request, which counts once as a whole
 
 
 class OrgMiddleware:
@@ -38,7 +39,7 @@ class OrgMiddleware:
         is_hook = path.startswith(HOOK_PREFIX)
         is_api = path == "/services/data" or path.startswith("/services/data/")
         top_level = not scope.get(SUBREQUEST)
-        if is_api:
+        if is_api and not scope.get(UNCOUNTED):
             # Every composite subrequest counts against the API limits (REST API guide, Composite Batch); whether
             # the batch request counts as well is not documented: counted, so usage figures are an upper bound.
             runtime.api_usage += 1

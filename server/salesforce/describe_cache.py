@@ -62,14 +62,30 @@ class DescribeCache:
             return describe
         return None
 
+    def effects(self, api_name: str, version: str) -> list[Any] | None:
+        """The metadata summaries kept with this version's describe (flow_metadata), or None when none are."""
+        entry = self._load().get(api_name) if version else None
+        if entry and entry.get("version") == version and isinstance(entry.get("effects"), list):
+            effects: list[Any] = entry["effects"]
+            return effects
+        return None
+
     def release(self) -> None:
         """Forget the describes read or written so far; the next get() reads the file again. A load calls this when
         done: between refreshes, the describes of a thousand flows would be megabytes held for nothing."""
         self._entries = None
 
-    def replace_all(self, entries: dict[str, tuple[str, dict[str, Any]]]) -> None:
-        """Keep exactly these flows (the org's current ones) and write the file."""
-        self._entries = {name: {"version": v, "describe": d} for name, (v, d) in entries.items() if v}
+    def replace_all(
+        self, entries: dict[str, tuple[str, dict[str, Any]]], effects: dict[str, list[Any]] | None = None
+    ) -> None:
+        """Keep exactly these flows (the org's current ones), each with its metadata summaries if known, and write
+        the file."""
+        effects = effects or {}
+        self._entries = {
+            name: {"version": v, "describe": d, **({"effects": effects[name]} if name in effects else {})}
+            for name, (v, d) in entries.items()
+            if v
+        }
         try:
             _private_dir(self.path.parent)
             # One C-encoded string, one write: json.dump's streamed chunks are much slower

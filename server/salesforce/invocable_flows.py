@@ -1,14 +1,15 @@
 """The org's invocable flows and their describes: one list, one version query, describes only for misses.
 
 Describes go through Salesforce's composite batch resource (25 per request) where the dialect allows, with a bound
-on requests in flight either way.
+on requests in flight either way. Given a `summarize`, each new flow version's metadata is read too (flow_metadata,
+25 per Tooling composite request) and its summary kept with the describe, by version.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
@@ -18,6 +19,7 @@ from .client import SalesforceClient
 from .definition_view import FlowVersions, read_flow_versions
 from .describe_cache import DescribeCache
 from .errors import SalesforceError
+from .flow_metadata import Summarize, read_flow_metadata
 from .routes import FLOW_ACTION_PATH, FLOW_ACTIONS_PATH, fill_path
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ class FlowEntry:
     version: str  # FlowVersions.key; "" when the org did not say (then the describe is never cached)
     describe: dict[str, Any]
     versions: FlowVersions | None = None
+    # Metadata summaries of the versions that may run (active, and latest when newer); None: not read.
+    effects: tuple[dict[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class LoadStats:
     described: int  # describes fetched from the org (the rest came from the cache)
     failed: int
     requests: int
+    metadata_requests: int = 0  # of `requests`: Tooling composite reads of flow metadata
 
 
 class InvocableFlowFetcher:
@@ -53,8 +58,10 @@ class InvocableFlowFetcher:
         cache: DescribeCache | None = None,
         concurrency: int = 8,  # describe batches in flight: fewer round trips at startup (docs/benchmarks.md)
         describe_client: Callable[[], SalesforceClient] | None = None,
+        summarize: Summarize | None = None,
     ) -> None:
         self.client = client
+        self.summarize = summarize  # reads each new version's metadata (Tooling API) when given
         # Makes a client of its own for a burst of describe requests, closed after it: otherwise the burst's
         # connections stay in the pool that serves tool calls, and the HTTP client checks every idle connection
         # on every request, which slows every tool call (docs/benchmarks.md, "What profiling found").
@@ -115,16 +122,36 @@ class InvocableFlowFetcher:
             if name in fetched:
                 status = versions.get(name)
                 entries[name] = FlowEntry(name, label, _key(status), fetched[name], status)
-        if self.cache is not None and (fetched or len(entries) != len(actions) or missing):
-            self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()})
+        effects, metadata_requests = await self._effects(entries)
+        requests += metadata_requests
+        if self.cache is not None and (fetched or len(entries) != len(actions) or missing or metadata_requests):
+            self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()}, effects)
         if self.cache is not None:
             self.cache.release()
+        entries = {name: replace(e, effects=_tuple(effects.get(name))) for name, e in entries.items()}
         failed = len(missing) - len(fetched)
-        self.last_stats = LoadStats(len(actions), len(fetched), failed, requests)
-        # Only a complete load with a version for every flow can stand for the next unchanged one.
-        complete = not failed and all(version for _, _, version in signature)
+        self.last_stats = LoadStats(len(actions), len(fetched), failed, requests, metadata_requests)
+        # Only a complete load with a version for every flow (and, when read, every flow's metadata) can stand for the
+        # next unchanged one.
+        read_all = self.summarize is None or not self.use_composite or set(effects) >= set(entries)
+        complete = not failed and read_all and all(version for _, _, version in signature)
         self._signature = signature if complete else None
         return [entries[name] for name, _ in labelled if name in entries]
+
+    async def _effects(self, entries: dict[str, FlowEntry]) -> tuple[dict[str, list[Any]], int]:
+        """Name -> metadata summaries of its runnable versions: from the cache by version, else read from the org
+        (only the Tooling API has them: none in the seed dialect). Returns them and the requests sent."""
+        cached = {name: self.cache.effects(name, e.version) for name, e in entries.items()} if self.cache else {}
+        known: dict[str, list[Any]] = {name: list(found) for name, found in cached.items() if found is not None}
+        if self.summarize is None or not self.use_composite:
+            return known, 0
+        wanted = {name: _runnable_ids(e) for name, e in entries.items() if name not in known}
+        wanted = {name: ids for name, ids in wanted.items() if ids}
+        read = await read_flow_metadata(self.client, (i for ids in wanted.values() for i in ids), self.summarize)
+        for name, ids in wanted.items():
+            if all(i in read.summaries for i in ids):
+                known[name] = [read.summaries[i] for i in ids]
+        return known, read.requests
 
     async def _list_and_versions(self) -> tuple[Any, dict[str, FlowVersions]]:
         """The flow list and the version query side by side: one round trip to the org instead of two.
@@ -233,6 +260,18 @@ class _EarlyLoad:
         if self._error is not None:
             raise self._error
         return self._entries
+
+
+def _runnable_ids(entry: FlowEntry) -> list[str]:
+    """The versions an invoke may run: the active one, and the latest when it is newer (docs disagree on which)."""
+    versions = entry.versions
+    if versions is None:
+        return []
+    return [i for i in dict.fromkeys((versions.active_id, versions.latest_id)) if i]
+
+
+def _tuple(found: list[Any] | None) -> tuple[dict[str, Any], ...] | None:
+    return None if found is None else tuple(s for s in found if isinstance(s, dict))
 
 
 def _key(versions: FlowVersions | None) -> str:

@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from starlette.types import Message
 
 from ..errors import bad_request, json_response
-from ..middleware import SUBREQUEST
+from ..middleware import SUBREQUEST, UNCOUNTED
 from .common import read_json_object, resource
 
 MAX_SUBREQUESTS = 25
@@ -52,7 +52,10 @@ def _subrequests(body: dict[str, Any]) -> list[tuple[str, str, str, bytes]]:
     return parsed
 
 
-async def _dispatch(request: Request, method: str, path: str, query: str, payload: bytes) -> tuple[int, Any]:
+async def dispatch(
+    request: Request, method: str, path: str, query: str, payload: bytes, *, counted: bool = True
+) -> tuple[int, Any]:
+    """Run one subrequest through the app in-process; `counted`: it counts against the API limits on its own."""
     headers = [(k, v) for k, v in request.scope["headers"] if k in (b"authorization", b"sforce-query-options")]
     headers.append((b"content-type", b"application/json"))
     headers.append((b"content-length", str(len(payload)).encode()))
@@ -69,6 +72,7 @@ async def _dispatch(request: Request, method: str, path: str, query: str, payloa
         "root_path": "",
         "headers": headers,
         SUBREQUEST: True,
+        UNCOUNTED: not counted,
         "org.session": request.scope["org.session"],
     }
     sent = False
@@ -109,7 +113,7 @@ async def batch(request: Request) -> Response:
         if halted:
             results.append({"statusCode": 412, "result": HALTED})
             continue
-        status, result = await _dispatch(request, method, path, query, payload)
+        status, result = await dispatch(request, method, path, query, payload)
         results.append({"statusCode": status, "result": result})
         halted = halt and status >= 400
     return json_response({"hasErrors": any(r["statusCode"] >= 400 for r in results), "results": results})
