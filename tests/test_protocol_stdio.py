@@ -139,6 +139,7 @@ async def test_logging_over_stdio_in_the_handshake_era(live_org: tuple[str, str]
         assert client.server_capabilities.logging is not None
         with pytest.warns(Warning):
             await client.set_logging_level("info")
+        await client.list_tools()  # the catalogue is in (its load reads flow metadata from the Tooling API too)
         # The flow's metadata cannot be read this once: the server logs that (at info) and still answers.
         # (the server speaks the newest version the org offers)
         prefix = f"/services/data/v{SUPPORTED_VERSIONS[-1]}/tooling"
