@@ -3,8 +3,10 @@ gets them into a tool result or a log line: every known secret is masked on the 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -60,19 +62,24 @@ def echoing_proxy(app: ASGIApp) -> ASGIApp:
 
 
 @pytest.fixture
-def stderr_logging(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
+def stderr_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
+    """What the server writes to stderr, with logging set up as `serve -v` does (debug lines included)."""
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level, root.filters[:])
-    configure_logging(verbose=True)  # as `serve -v` does: debug lines to stderr
+    saved = (root.handlers[:], root.level, root.filters[:], sys.excepthook)
+    configure_logging(verbose=True)
     try:
-        yield capsys
+        yield stderr
     finally:
         root.handlers[:], root.filters[:] = saved[0], saved[2]
         root.setLevel(saved[1])
+        sys.excepthook = saved[3]
+        logging.captureWarnings(False)
 
 
 async def test_secrets_echoed_by_the_org_are_masked_in_results_and_stderr(
-    stderr_logging: pytest.CaptureFixture[str],
+    stderr_logging: io.StringIO,
 ) -> None:
     for secret in (REFRESH, SECRET):
         register_secret(secret)  # as connect.py does with the configured secrets at start
@@ -86,8 +93,7 @@ async def test_secrets_echoed_by_the_org_are_masked_in_results_and_stderr(
             result = await r.mcp.call_tool(tool, arguments)
             seen.append(text_of(result) + json.dumps(result.structured_content))
         logging.getLogger("salesforce_flow_mcp.test").warning("the org said: %s", seen[0])
-    out = stderr_logging.readouterr()
-    everything = "\n".join(seen) + out.err + out.out
+    everything = "\n".join(seen) + stderr_logging.getvalue()
     for secret in (ACCESS, REFRESH, SECRET):
         assert secret not in everything
     assert everything.count("***") >= 9, "each secret was there, and masked, in each answer"
@@ -104,3 +110,44 @@ def test_a_record_field_named_like_a_secret_is_data_not_a_secret() -> None:
         content=[types.TextContent(type="text", text=json.dumps(record))], structured_content=record
     )
     assert masked_result(result) is result, "the key=value heuristic of the log filter does not touch results"
+
+
+def test_the_http_server_s_log_lines_go_through_the_masking_filter(
+    stderr_logging: io.StringIO,
+) -> None:
+    """uvicorn's default log config gives its loggers handlers of their own that stop propagation (they would print
+    past the filter); serve --transport http makes it with log_config=None."""
+    from salesforce_flow_mcp.remote.http_app import uvicorn_config
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("not served")
+
+    register_secret(ACCESS)
+    loggers = [logging.getLogger(name) for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    saved = [(lg.handlers[:], lg.propagate) for lg in loggers]
+    for lg in loggers:  # as in a fresh process (another test may have run uvicorn with its default config)
+        lg.handlers[:], lg.propagate = [], True
+    try:
+        uvicorn_config(app, "127.0.0.1", 0)
+        logging.getLogger("uvicorn.error").warning("request with Authorization: Bearer %s failed", ACCESS)
+    finally:
+        for lg, (handlers, propagate) in zip(loggers, saved, strict=True):
+            lg.handlers[:], lg.propagate = handlers, propagate
+    err = stderr_logging.getvalue()
+    assert "uvicorn.error" in err and ACCESS not in err and "***" in err
+
+
+def test_warnings_and_crashes_reach_stderr_masked(stderr_logging: io.StringIO) -> None:
+    import warnings
+
+    register_secret(ACCESS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        logging.captureWarnings(True)  # catch_warnings put the plain hook back; configure_logging had set this
+        warnings.warn(f"a library warned with {ACCESS}", UserWarning, stacklevel=1)
+    try:
+        raise RuntimeError(f"crashed holding {ACCESS}")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    err = stderr_logging.getvalue()
+    assert "a library warned with ***" in err and "crashed holding ***" in err and ACCESS not in err

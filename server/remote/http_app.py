@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 from mcp.server.auth.settings import AuthSettings
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from ..config import EmbeddedOrg, OrgTarget, Settings
 from ..connect import NotConfiguredError
@@ -130,7 +131,7 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
                     f"{options.token}\n"
                 )
                 sys.stderr.flush()
-            config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning")
+            config = uvicorn_config(app, options.host, options.port)
             logger.warning("MCP over streamable HTTP at %s (auth: %s)", options.resource_url, options.auth)
             await uvicorn.Server(config).serve()
     finally:
@@ -138,3 +139,9 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
             await oauth.aclose()
         if rules is not None and rules.audit is not None:
             rules.audit.close()
+
+
+def uvicorn_config(app: ASGIApp, host: str, port: int) -> uvicorn.Config:
+    """uvicorn without its own log handlers (log_config=None): its records reach the root handler, and so the
+    masking filter, like every other log line; its default config would print them past the filter."""
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", log_config=None)
