@@ -37,6 +37,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+	$(PY) -m bench.remote_load
 	$(PY) -m bench.engine
 
 # 10,000 fuzzed lines over stdio: every one answered, and resident memory before and after (docs/benchmarks.md).
