@@ -25,8 +25,9 @@ FINDINGS: list[tuple[str, str]] = [
     ),
     (
         "The org's first answers waited for half a second of `mcp` imports",
-        "the MCP side is imported on a thread of its own while the first requests are in flight "
-        "(`server/startup_tuning.py`, `InvocableFlowFetcher.start_early`)",
+        "the first flow requests go out before the MCP side is imported (`InvocableFlowFetcher.start_early`, "
+        '`server/mcp_side.py`); importing it on a thread of its own as well was measured and dropped (see "Startup '
+        'tuning")',
     ),
     (
         "The cyclic GC kept rescanning the objects of the imports and of 1,000 tools: a third of the "
@@ -35,8 +36,8 @@ FINDINGS: list[tuple[str, str]] = [
         "resumes (`server/startup_tuning.py`)",
     ),
     (
-        "While the import thread runs, the event loop waited up to the 5 ms GIL switch interval for each org answer",
-        "0.5 ms switch interval during startup only (`server/startup_tuning.py`)",
+        "While an import thread ran, the event loop waited up to the 5 ms GIL switch interval for each org answer",
+        'a 0.5 ms switch interval during startup was measured with and without and dropped (see "Startup tuning")',
     ),
     (
         "1,000 describes = 40 composite batches at 4 in flight: 10 round trips",
@@ -109,6 +110,42 @@ Found outside the server's files, for their owners:
 - **Bytes per tool**: about half of each flow tool's 2.7 KB repeats the parameters' descriptions in the tool
   description (they are also in the schema's properties). Dropping the repetition would roughly halve tools/list
   and the SDK's share of time and memory; it changes what agents read, so it is a product decision.
+
+## Why the startup tuning is the GC pause alone
+
+Startup had three tricks: the cyclic GC paused (then what exists frozen), a 0.5 ms GIL switch interval, and the MCP
+side imported on a thread of its own. Each was measured on its own with `python -m bench.tuning` (the "Startup
+tuning" section above runs what is left), which sets `SALESFORCE_FLOW_MCP_STARTUP_TUNING` per start. Two runs on
+2026-12-01, 1,000 flows, cold starts, on the two cores shared with other work (load average about 12, so wall times
+are 3-5x a quiet machine's; CPU time, the server's user + system time until tools/list, is the steadier figure).
+Median, and in brackets the difference from the tuning off:
+
+| tricks | 0 ms: wall | 0 ms: CPU | 50 ms: wall | 50 ms: CPU |
+|---|---:|---:|---:|---:|
+| off | 4284 ms | 915 ms | 4002 ms | 845 ms |
+| gc only | 2834 ms (-1450) | 725 ms (-190) | 3039 ms (-962) | 770 ms (-75) |
+| switch only | 4372 ms (+88) | 885 ms (-30) | 4268 ms (+267) | 890 ms (+45) |
+| import only | 3574 ms (-710) | 980 ms (+65) | 5050 ms (+1048) | 960 ms (+115) |
+| all but gc | 3572 ms (-712) | 900 ms (-15) | 3916 ms (-86) | 890 ms (+45) |
+| all but switch | 3557 ms (-727) | 775 ms (-140) | 3570 ms (-432) | 745 ms (-100) |
+| all but import | 2318 ms (-1966) | 730 ms (-185) | 4002 ms (-0) | 775 ms (-70) |
+| all three | 3517 ms (-767) | 755 ms (-160) | 4005 ms (+3) | 740 ms (-105) |
+
+4 starts per cell. Then, at 50 ms, 8 starts per cell:
+
+| tricks | wall | CPU |
+|---|---:|---:|
+| off | 4558 ms | 895 ms |
+| gc only | 3262 ms (-1296) | 740 ms (-155) |
+| gc + import | 3759 ms (-799) | 760 ms (-135) |
+| gc + switch | 3493 ms (-1065) | 750 ms (-145) |
+| all three | 3404 ms (-1155) | 785 ms (-110) |
+
+The GC pause pays on its own in every cell (75-190 ms of CPU, about a second of wall time here) and is kept. The
+switch interval and the import thread do not: alone they cost CPU or nothing, and on top of the GC pause neither
+beats the GC pause alone. Both were removed (`server/startup_tuning.py`). The import thread's gain was overlap with
+the org's answers on a free core; the first flow requests still go out before the MCP side is imported, so the org
+works on them meanwhile.
 """
 
 

@@ -1,5 +1,5 @@
 """The startup tuning's tricks (server/startup_tuning.py), each measured on its own: cold starts to the first complete
-tools/list with the tuning off, with one trick, with all but one, and with all.
+tools/list with the tuning off, with each trick alone and all but each (where there are several), and with all.
 
     .venv/bin/python -m bench.tuning [--repeats 5] [--count 1000] [--output docs/benchmarks.md]
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import logging
 import shutil
 import sys
@@ -30,16 +31,17 @@ log = logging.getLogger("bench")
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "00D!bench-token"
 HEADING = "## Startup tuning"
-ORDER = ("gc", "switch", "import")
 
 
 def variants() -> dict[str, str]:
-    """Label -> the switch's value: off, each trick alone, all but each one, all."""
-    tricks = [t for t in ORDER if t in TRICKS]
+    """Label -> the switch's value: off; each trick alone and all but each one (where that differs from all); all."""
+    tricks = sorted(TRICKS)
     table = {"off": "off"}
-    table.update({f"{t} only": t for t in tricks})
-    table.update({f"all but {t}": ",".join(o for o in tricks if o != t) for t in tricks})
-    table["all (default)"] = "on"
+    if len(tricks) > 1:
+        table.update({f"{t} only": t for t in tricks})
+    if len(tricks) > 2:
+        table.update({f"all but {t}": ",".join(o for o in tricks if o != t) for t in tricks})
+    table[f"all ({', '.join(tricks)}; the default)"] = "on"
     return table
 
 
@@ -63,10 +65,13 @@ async def timed_start(env: dict[str, str], log_path: Path, flow_tools: int) -> t
         await session.close()
 
 
-async def measure(org: Org, count: int, latencies: tuple[int, ...], repeats: int, work: Path) -> TuningResults:
-    """Every repeat starts every variant once per latency (cold: a fresh, empty describe cache each time)."""
+async def measure(
+    org: Org, count: int, latencies: tuple[int, ...], repeats: int, work: Path, only: tuple[str, ...] = ()
+) -> TuningResults:
+    """Every repeat starts every variant (or those whose switch value is in `only`) once per latency, cold (a fresh,
+    empty describe cache each time)."""
     results = TuningResults(count, latencies, repeats)
-    table = variants()
+    table = {label: value for label, value in variants().items() if not only or value in only}
     logs = work / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     for repeat in range(repeats):
@@ -86,11 +91,13 @@ async def measure(org: Org, count: int, latencies: tuple[int, ...], repeats: int
 
 
 def render(results: TuningResults) -> str:
-    table = variants()
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    table = {label: value for label, value in variants().items() if (label, results.latencies[0]) in results.seconds}
     head = " | ".join(f"{latency} ms: wall | {latency} ms: CPU" for latency in results.latencies)
     lines = [
         HEADING,
         "",
+        f"From `python -m bench.tuning` (also part of `make bench`), {stamp}. "
         f"Cold starts to the first complete tools/list, {results.count} flows, median of {results.repeats} starts "
         f"per cell, with `{ENV_VAR}` set as shown (server/startup_tuning.py); in brackets, the difference from the "
         "tuning off. Wall: spawn to the last byte of tools/list; CPU: the server's user + system time until then "
@@ -129,7 +136,7 @@ async def run(args: argparse.Namespace) -> TuningResults:
             (work / "logs").mkdir()
             org = await stack.enter_async_context(running_org(work / "flows", TOKEN, work / "logs" / "org.log"))
             await time_start(SERVER_ARGV, server_env(org, None), work / "logs" / "warmup.log", args.count)
-            return await measure(org, args.count, tuple(args.latencies), args.repeats, work)
+            return await measure(org, args.count, tuple(args.latencies), args.repeats, work, tuple(args.only))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -143,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="starts per cell (the median is reported)")
     parser.add_argument("--count", type=int, default=1000, help="invocable flows in the org")
     parser.add_argument("--latencies", type=lambda t: [int(p) for p in t.split(",")], default=[0, 50])
+    parser.add_argument("--only", type=lambda t: t.split(";"), default=[], help="switch values to run, ';'-separated")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="report to update")
     args = parser.parse_args(argv)
     section = render(asyncio.run(run(args)))

@@ -1,7 +1,7 @@
 """What the composition root takes from the MCP side (the mcp SDK and what is built on it), in one module.
 
-`runtime` imports it where it first needs it, and the startup tuning imports it ahead of time on a thread of its own
-(server/startup_tuning.py): what is preloaded is what is used, with no list of module names to keep in step.
+`runtime` imports it where it first needs it, after the org's first flow requests have gone out, so that the org
+works on them while this half second of imports runs.
 """
 
 from __future__ import annotations

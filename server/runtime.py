@@ -22,7 +22,7 @@ from .salesforce.invocable_flows import InvocableFlowFetcher
 from .startup_tuning import startup_tuning
 from .tools.flow_effects import summarize
 
-# The MCP side is imported where first needed (and preloaded by the startup tuning): see mcp_side.py.
+# The MCP side is imported where first needed, once the org's first flow requests are out: see mcp_side.py.
 if TYPE_CHECKING:
     from .mcp_side import Catalogue, FlowCatalogue, FlowServer, ToolListNotifier
     from .setup_mode import SetupStatus
@@ -116,10 +116,6 @@ def assemble(
     return Running(build_server(catalogue, flows, notifier, protocol, setup), catalogue, flows)
 
 
-def _preload_mcp_side() -> None:
-    from . import mcp_side  # noqa: F401
-
-
 @asynccontextmanager
 async def mcp_server(
     settings: Settings, org: OrgTarget, identity: Callable[[Credentials], Credentials] | None = None
@@ -128,26 +124,22 @@ async def mcp_server(
 
     `identity` wraps the configured credentials (see connect.connect)."""
     settings = for_org(settings, org)
-    async with (
-        startup_tuning(preload=_preload_mcp_side) as tuning,
-        connect(settings, org, identity) as connection,
-        anyio.create_task_group() as group,
-    ):
-        client = connection.client
-        loader = flow_loader(client, settings, describe_client=connection.bursts)
-        if loader is not None:
-            loader.start_early(group)  # the org answers while the MCP side is imported
-        await tuning.preloaded()
-        running = assemble(client, settings, loader=loader, org=org)
-        if running.flows is not None:
-            group.start_soon(running.flows.run)
-            group.start_soon(tuning.end_when, running.flows.wait_ready)
-        else:
-            tuning.end()
-        try:
-            yield running
-        finally:
-            group.cancel_scope.cancel()
+    with startup_tuning() as tuning:
+        async with connect(settings, org, identity) as connection, anyio.create_task_group() as group:
+            client = connection.client
+            loader = flow_loader(client, settings, describe_client=connection.bursts)
+            if loader is not None:
+                loader.start_early(group)  # the org answers while the MCP side is imported
+            running = assemble(client, settings, loader=loader, org=org)
+            if running.flows is not None:
+                group.start_soon(running.flows.run)
+                group.start_soon(tuning.end_when, running.flows.wait_ready)
+            else:
+                tuning.end()
+            try:
+                yield running
+            finally:
+                group.cancel_scope.cancel()
 
 
 @asynccontextmanager

@@ -1,17 +1,15 @@
 """Startup tuning: what makes the first complete tools/list come sooner, in one place and behind one switch.
 
-Three tricks, each for the first seconds only (until the first flow catalogue is in, STARTUP_LIMIT at most):
+One trick is kept, for the first seconds only (until the first flow catalogue is in, STARTUP_LIMIT at most):
 
 - `gc`: cyclic garbage collection paused, then what exists frozen. The imports and a catalogue of many tools make
   objects that live as long as the server; the collector kept rescanning them. Startup makes next to no cyclic
   garbage; after the freeze, later garbage (replaced catalogues included) is collected as usual.
-- `switch`: a short GIL switch interval, so that while the import thread runs the event loop is not kept waiting
-  for each answer from the org.
-- `import`: the MCP side imported on a thread of its own while the org answers the first flow requests. What it
-  imports is `preload`, the same function the composition root calls for the MCP side, so the two cannot differ.
 
-`SALESFORCE_FLOW_MCP_STARTUP_TUNING` turns them off (`off`, `0`, `none`) or picks some (`gc,switch`); unset or `on`
-means all. Why each is kept, with the figures with and without it: docs/benchmarks.md, "Startup tuning".
+Two more were measured and dropped because they did not pay on their own: a short GIL switch interval, and importing
+the MCP side on a thread of its own. `SALESFORCE_FLOW_MCP_STARTUP_TUNING=off` turns the tuning off (`on`, the
+default, or a list of trick names turns it on). The figures with and without each trick: docs/benchmarks.md,
+"Startup tuning".
 """
 
 from __future__ import annotations
@@ -19,10 +17,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import sys
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import anyio
 
@@ -31,9 +27,8 @@ __all__ = ["ENV_VAR", "STARTUP_LIMIT", "TRICKS", "StartupTuning", "startup_tunin
 logger = logging.getLogger(__name__)
 
 ENV_VAR = "SALESFORCE_FLOW_MCP_STARTUP_TUNING"
-TRICKS = frozenset({"gc", "switch", "import"})
+TRICKS = frozenset({"gc"})
 STARTUP_LIMIT = 10.0  # seconds: the longest the tuning lasts when the first catalogue is slow to come
-SWITCH_INTERVAL = 0.0005  # seconds (the interpreter's default is 0.005)
 _OFF = frozenset({"off", "0", "none", "false", "no"})
 _ALL = frozenset({"", "on", "1", "all", "true", "yes"})
 
@@ -55,38 +50,13 @@ def tricks_from_env(env: Mapping[str, str] | None = None) -> frozenset[str]:
 class StartupTuning:
     """The tricks in force; `end()` undoes them (once; later calls do nothing)."""
 
-    def __init__(self, tricks: frozenset[str], preload: Callable[[], object] | None) -> None:
+    def __init__(self, tricks: frozenset[str]) -> None:
         self.tricks = tricks
         self._gc_paused = "gc" in tricks and gc.isenabled()
-        self._switch_interval: float | None = None
-        self._preload_error: BaseException | None = None
-        self._thread: threading.Thread | None = None
         if self._gc_paused:
             gc.disable()
-        if "switch" in tricks:
-            self._switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(SWITCH_INTERVAL, self._switch_interval))
-        if "import" in tricks and preload is not None:
-            self._thread = threading.Thread(target=self._run, args=(preload,), name="import-mcp-side", daemon=True)
-            self._thread.start()
-
-    def _run(self, preload: Callable[[], object]) -> None:
-        try:
-            preload()
-        except BaseException as exc:  # raised again in the server's task, where it would have happened
-            self._preload_error = exc
-
-    async def preloaded(self) -> None:
-        """Wait for the import thread (if any); its error, if it had one, is raised here."""
-        if self._thread is not None:
-            await anyio.to_thread.run_sync(self._thread.join)
-        if self._preload_error is not None:
-            raise self._preload_error
 
     def end(self) -> None:
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
-            self._switch_interval = None
         if self._gc_paused:
             self._gc_paused = False
             gc.freeze()
@@ -99,10 +69,8 @@ class StartupTuning:
         self.end()
 
 
-@asynccontextmanager
-async def startup_tuning(
-    preload: Callable[[], object] | None = None, tricks: frozenset[str] | None = None
-) -> AsyncIterator[StartupTuning]:
+@contextmanager
+def startup_tuning(tricks: frozenset[str] | None = None) -> Iterator[StartupTuning]:
     """The tricks (by default those the environment asks for) from here until `end()` or the block's end.
 
     A misspelt switch is not worth a server that does not start: it is logged, and the tuning is off."""
@@ -112,9 +80,8 @@ async def startup_tuning(
         except ValueError as exc:
             logger.warning("%s; startup tuning is off", exc)
             tricks = frozenset()
-    chosen = tricks
-    logger.debug("startup tuning: %s", ", ".join(sorted(chosen)) or "off")
-    tuning = StartupTuning(chosen, preload)
+    logger.debug("startup tuning: %s", ", ".join(sorted(tricks)) or "off")
+    tuning = StartupTuning(tricks)
     try:
         yield tuning
     finally:
