@@ -49,6 +49,37 @@ class Stack:
         response.raise_for_status()
         return response
 
+    async def usage(self) -> int:
+        """API requests the org has counted so far (its daily allowance)."""
+        return await api_usage(self.org)
+
+    async def tool_names(self) -> set[str]:
+        return await tool_names(self.mcp)
+
+
+def text_of(result: Any) -> str:
+    """The text of a tool result's content blocks, as an agent reads it."""
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+async def tool_names(client: Client) -> set[str]:
+    return {t.name for t in (await client.list_tools()).tools}
+
+
+async def api_usage(org: httpx2.AsyncClient) -> int:
+    """API requests the org behind `org` (a client of its app) has counted, from its /__org/status hook."""
+    return int((await org.get("/__org/status")).json()["apiUsage"])
+
+
+def org_http_client(
+    state: OrgState, token: str | None = DEMO_ACCESS_TOKEN, base_url: str = "http://127.0.0.1"
+) -> httpx2.AsyncClient:
+    """A client of `state`'s org app in-process (ASGI), signed in with `token` (None: no Authorization header)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=create_org_app(state)), base_url=base_url, headers=headers
+    )
+
 
 @asynccontextmanager
 async def org_stack(

@@ -22,7 +22,7 @@ from salesforce_flow_mcp.salesforce.action_answers import read_action_answer
 from salesforce_flow_mcp.salesforce.client import Reply
 from salesforce_flow_mcp.salesforce.errors import SalesforceAPIError, UnexpectedResponse
 from tests.recorded_org import RecordedOrg, action, describe, recorded_stack
-from tests.support import org_stack
+from tests.support import org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -41,10 +41,6 @@ FAILED_ITEM = {
     "isSuccess": False,
     "outputValues": None,
 }
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 def recorded(invoke_status: int, invoke_body: Any) -> RecordedOrg:

@@ -1,69 +1,249 @@
-"""Bad input of every kind is a tool error an agent can act on, and the same session keeps working."""
+"""Bad input of every kind is a tool error an agent can act on, word for word, and the same session keeps working.
+
+Each case is a test of its own, in both protocol eras, and pins the whole message: a message that loses what is
+wrong or how to fix it fails here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tests.support import PROTOCOL_MODES, Stack, org_stack
+from tests.support import PROTOCOL_MODES, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
-BAD_CALLS: list[tuple[str, dict[str, Any], str]] = [
-    # (tool, arguments, what the message must say)
-    ("get_flow", {"flowId": 42}, "42 is not of type 'string'"),
-    ("get_flow", {}, "'flowId' is a required property"),
-    ("get_flow", {"flowId": "../../sobjects/Account/001"}, "wrong format"),
-    ("get_flow", {"flowId": "3015g0000000001AAB"}, "not a Salesforce Id"),  # right length, wrong checksum
-    ("get_flow", {"flowId": "3015g0000099999AAA"}, "NOT_FOUND"),
-    ("get_flow", {"flowId": "3015g0000000001", "extra": 1}, "Additional properties are not allowed"),
-    ("get_flow_interview", {"interviewId": "0Fo5g0000000001%2F"}, "wrong format"),
-    ("update_flow", {"flowId": "3015g0000000001AAA"}, "give at least one of Description, Status"),
-    ("update_flow", {"flowId": "3015g0000000001AAA", "Status": "Deleted"}, "'Deleted' is not one of"),
-    ("invoke_flow", {"flowApiName": "No_Such_Flow", "inputs": [{}]}, "NOT_FOUND"),
-    ("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": []}, "should be non-empty"),
-    ("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": "x"}, "is not of type 'array'"),
-    ("invoke_flow", {"flowApiName": "../query?q=SELECT", "inputs": [{}]}, "wrong format"),
-    ("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": [{"quantity": "ten"}]}, "quantity"),
-    ("invoke_flow", {"flowApiName": "Quote_Discount_Calculator", "inputs": [{"nope": 1}]}, "nope"),
-    ("get_invocable_flow_metadata", {"flowApiName": "No_Such_Flow"}, "NOT_FOUND"),
-    ("create_flow_interview", {"FlowDefinitionView": {}}, "'ApiName' is a required property"),
-    ("create_flow_interview", {"FlowDefinitionView": {"ApiName": "No_Such_Flow"}}, "NOT_FOUND"),
-    ("query_flows", {"q": "DELETE FROM Flow"}, "SELECT"),
-    ("query_flows", {"q": "SELECT Id FROM Account"}, "not a flow object"),
-    ("query_flows", {"q": "SELECT Id FROM FlowInterview; DELETE FROM Account"}, "single read-only"),
-    ("query_flows", {"q": "UPDATE FlowInterview SET Name = 'x'"}, "SELECT"),
-    ("query_flows", {"q": "SELECT NoSuchField FROM FlowInterview"}, "INVALID_FIELD"),
-    ("query_flows", {"q": "SELECT Id FROM FlowInterview WHERE"}, "MALFORMED_QUERY"),
-    ("list_flows", {"q": "Status = 'Active' OR Id IN (SELECT Id FROM Account)"}, "not a flow object"),
-    ("no_such_tool", {}, "Unknown tool 'no_such_tool'"),
+BAD_CALLS = [
+    pytest.param(
+        "get_flow",
+        {"flowId": 42},
+        "Invalid arguments for get_flow: flowId: 42 is not of type 'string'",
+        id="flowId-not-text",
+    ),
+    pytest.param(
+        "get_flow",
+        {},
+        "Invalid arguments for get_flow: 'flowId' is a required property",
+        id="flowId-missing",
+    ),
+    pytest.param(
+        "get_flow",
+        {"flowId": "../../sobjects/Account/001"},
+        (
+            "Invalid arguments for get_flow: flowId '../../sobjects/Account/001' has the wrong format (Id of a "
+            "Flow version record (prefix 301), as list_flows or query_flows return it)"
+        ),
+        id="flowId-path",
+    ),
+    pytest.param(
+        "get_flow",
+        {"flowId": "3015g0000000001AAB"},
+        (
+            "flowId '3015g0000000001AAB' is not a Salesforce Id: expected 15 or 18 letters and digits (e.g. "
+            "3015g00000ABCDeAAP); look the Id up with list_flows or query_flows"
+        ),
+        id="flowId-bad-checksum",
+    ),
+    pytest.param(
+        "get_flow",
+        {"flowId": "3015g0000099999AAA"},
+        (
+            "get_flow failed: NOT_FOUND: The requested resource does not exist [HTTP 404] Check the Id or API "
+            "name (list_flows, list_invocable_flows)."
+        ),
+        id="flowId-unknown",
+    ),
+    pytest.param(
+        "get_flow",
+        {"flowId": "3015g0000000001", "extra": 1},
+        (
+            "Invalid arguments for get_flow: Additional properties are not allowed ('extra' was unexpected) "
+            "(allowed: flowId)"
+        ),
+        id="extra-argument",
+    ),
+    pytest.param(
+        "get_flow_interview",
+        {"interviewId": "0Fo5g0000000001%2F"},
+        (
+            "Invalid arguments for get_flow_interview: interviewId '0Fo5g0000000001%2F' has the wrong format "
+            "(Id of a FlowInterview record (prefix 0Fo), as create_flow_interview returns it)"
+        ),
+        id="interviewId-escaped",
+    ),
+    pytest.param(
+        "update_flow",
+        {"flowId": "3015g0000000001AAA"},
+        "give at least one of Description, Status",
+        id="update-nothing",
+    ),
+    pytest.param(
+        "update_flow",
+        {"flowId": "3015g0000000001AAA", "Status": "Deleted"},
+        "Invalid arguments for update_flow: Status: 'Deleted' is not one of ['Active', 'Obsolete']",
+        id="update-bad-status",
+    ),
+    pytest.param(
+        "invoke_flow",
+        {"flowApiName": "No_Such_Flow", "inputs": [{}]},
+        (
+            "invoke_flow failed: NOT_FOUND: The action flow/No_Such_Flow does not exist or is not an invocable "
+            "flow. [HTTP 404] Check the Id or API name (list_flows, list_invocable_flows). Unknown flow "
+            "'No_Such_Flow'."
+        ),
+        id="invoke-unknown-flow",
+    ),
+    pytest.param(
+        "invoke_flow",
+        {"flowApiName": "Quote_Discount_Calculator", "inputs": []},
+        "Invalid arguments for invoke_flow: inputs: [] should be non-empty",
+        id="invoke-no-inputs",
+    ),
+    pytest.param(
+        "invoke_flow",
+        {"flowApiName": "Quote_Discount_Calculator", "inputs": "x"},
+        "Invalid arguments for invoke_flow: inputs: 'x' is not of type 'array'",
+        id="invoke-inputs-not-list",
+    ),
+    pytest.param(
+        "invoke_flow",
+        {"flowApiName": "../query?q=SELECT", "inputs": [{}]},
+        (
+            "Invalid arguments for invoke_flow: flowApiName '../query?q=SELECT' has the wrong format (API name "
+            "of an invocable flow, e.g. Route_Support_Case (see list_invocable_flows))"
+        ),
+        id="invoke-path-name",
+    ),
+    pytest.param(
+        "invoke_flow",
+        {"flowApiName": "Quote_Discount_Calculator", "inputs": [{"quantity": "ten"}]},
+        (
+            "1 of 1 flow invocations failed: record 0: INVALID_INPUT: Invalid input 'quantity' (number): "
+            "expected a number, got 'ten'"
+        ),
+        id="invoke-input-wrong-type",
+    ),
+    pytest.param(
+        "invoke_flow",
+        {"flowApiName": "Quote_Discount_Calculator", "inputs": [{"nope": 1}]},
+        (
+            "1 of 1 flow invocations failed: record 0: INVALID_INPUT: Invalid input 'nope': the flow "
+            "Quote_Discount_Calculator has no input variable named nope (its inputs: account, "
+            "isPreferredCustomer, productCodes, quantity, quoteName, unitPrice, validUntil)"
+        ),
+        id="invoke-unknown-input",
+    ),
+    pytest.param(
+        "get_invocable_flow_metadata",
+        {"flowApiName": "No_Such_Flow"},
+        (
+            "get_invocable_flow_metadata failed: NOT_FOUND: The action flow/No_Such_Flow does not exist or is "
+            "not an invocable flow. [HTTP 404] Check the Id or API name (list_flows, list_invocable_flows). "
+            "Unknown flow 'No_Such_Flow'."
+        ),
+        id="metadata-unknown-flow",
+    ),
+    pytest.param(
+        "create_flow_interview",
+        {"FlowDefinitionView": {}},
+        "Invalid arguments for create_flow_interview: FlowDefinitionView: 'ApiName' is a required property",
+        id="interview-no-apiname",
+    ),
+    pytest.param(
+        "create_flow_interview",
+        {"FlowDefinitionView": {"ApiName": "No_Such_Flow"}},
+        (
+            "create_flow_interview failed: NOT_FOUND: The action flow/No_Such_Flow does not exist or is not an "
+            "invocable flow. [HTTP 404] Check the Id or API name (list_flows, list_invocable_flows). Unknown "
+            "flow 'No_Such_Flow'."
+        ),
+        id="interview-unknown-flow",
+    ),
+    pytest.param(
+        "query_flows",
+        {"q": "DELETE FROM Flow"},
+        "q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)",
+        id="query-delete",
+    ),
+    pytest.param(
+        "query_flows",
+        {"q": "SELECT Id FROM Account"},
+        (
+            "q reads Account, which is not a flow object; this server only queries Flow, FlowDefinition, "
+            "FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."
+        ),
+        id="query-not-flow-object",
+    ),
+    pytest.param(
+        "query_flows",
+        {"q": "SELECT Id FROM FlowInterview; DELETE FROM Account"},
+        "q must be a single read-only SELECT query: statements, DML and FOR UPDATE are not allowed",
+        id="query-two-statements",
+    ),
+    pytest.param(
+        "query_flows",
+        {"q": "UPDATE FlowInterview SET Name = 'x'"},
+        "q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)",
+        id="query-update",
+    ),
+    pytest.param(
+        "query_flows",
+        {"q": "SELECT NoSuchField FROM FlowInterview"},
+        (
+            "query_flows failed: INVALID_FIELD: \nSELECT NoSuchField FROM FlowInterview\n       ^\nERROR at "
+            "Row:1:Column:8\nNo such column 'NoSuchField' on entity 'FlowInterview'. If you are attempting to "
+            "use a custom field, be sure to append the '__c' after the custom field name. Please reference your "
+            "WSDL or the describe call for the appropriate names. [HTTP 400] Check the field names of the "
+            "object."
+        ),
+        id="query-unknown-field",
+    ),
+    pytest.param(
+        "query_flows",
+        {"q": "SELECT Id FROM FlowInterview WHERE"},
+        "query_flows failed: MALFORMED_QUERY: \nSELECT Id FROM FlowInterview WHERE\n"
+        + " " * 34
+        + "^\nERROR at Row:1:Column:35\nunexpected token: <EOF> [HTTP 400] Fix the SOQL syntax.",
+        id="query-malformed",
+    ),
+    pytest.param(
+        "list_flows",
+        {"q": "Status = 'Active' OR Id IN (SELECT Id FROM Account)"},
+        (
+            "q reads Account, which is not a flow object; this server only queries Flow, FlowDefinition, "
+            "FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."
+        ),
+        id="list-subquery-not-flow-object",
+    ),
+    pytest.param(
+        "no_such_tool",
+        {},
+        "Unknown tool 'no_such_tool'. Call tools/list to see the available tools.",
+        id="unknown-tool",
+    ),
 ]
 
 
-@pytest.fixture(params=PROTOCOL_MODES)
-async def stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
-    async with org_stack(request.param) as s:
-        yield s
-
-
-async def test_every_bad_call_is_a_clear_tool_error_and_the_session_survives(stack: Stack) -> None:
-    for tool, arguments, says in BAD_CALLS:
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+@pytest.mark.parametrize(("tool", "arguments", "message"), BAD_CALLS)
+async def test_a_bad_call_is_a_tool_error_that_says_what_is_wrong_and_the_session_survives(
+    mode: str, tool: str, arguments: dict[str, Any], message: str
+) -> None:
+    async with org_stack(mode) as stack:
         result = await stack.call(tool, arguments)
-        text = " ".join(getattr(c, "text", "") for c in result.content)
-        assert result.is_error, (tool, arguments, text)
-        assert says in text, (tool, arguments, text)
-        # The next call on the same session still works.
+        assert result.is_error
+        assert text_of(result) == message
         follow_up = await stack.call("list_invocable_flows")
-        assert not follow_up.is_error
+        assert not follow_up.is_error, text_of(follow_up)
 
 
-async def test_nothing_is_sent_for_arguments_that_fail_validation(stack: Stack) -> None:
-    before = (await stack.org.get("/__org/status")).json()
-    await stack.call("get_flow", {"flowId": "../../sobjects/Account/001"})
-    await stack.call("query_flows", {"q": "DELETE FROM Flow"})
-    after = (await stack.org.get("/__org/status")).json()
-    assert after["apiUsage"] == before["apiUsage"], "refused arguments must not reach the org"
-    await stack.call("get_invocable_flow_metadata", {"flowApiName": "Quote_Discount_Calculator"})
-    assert (await stack.org.get("/__org/status")).json()["apiUsage"] == before["apiUsage"] + 1
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_nothing_is_sent_for_arguments_that_fail_validation(mode: str) -> None:
+    async with org_stack(mode) as stack:
+        before = await stack.usage()
+        await stack.call("get_flow", {"flowId": "../../sobjects/Account/001"})
+        await stack.call("query_flows", {"q": "DELETE FROM Flow"})
+        assert await stack.usage() == before, "refused arguments must not reach the org"
+        await stack.call("get_invocable_flow_metadata", {"flowApiName": "Quote_Discount_Calculator"})
+        assert await stack.usage() == before + 1

@@ -13,6 +13,8 @@ import pytest
 
 from tests.support import CORPUS
 
+pytestmark = pytest.mark.slow  # every test here starts a process
+
 CLI = [sys.executable, "-m", "salesforce_flow_mcp"]
 
 
@@ -109,7 +111,6 @@ def test_the_connect_line_is_safe_to_paste_into_bash() -> None:
     assert done.stdout.splitlines()[1].startswith("http://127.0.0.1:")
 
 
-@pytest.mark.slow
 def test_demo_prints_a_transcript_of_a_real_session() -> None:
     done = run("demo", timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from salesforce_flow_mcp.tools.flow_naming import MAX_TOOL_NAME, assign_tool_names, tool_name_for
 from salesforce_flow_mcp.tools.operations import OPERATION_TOOLS
 
@@ -49,6 +51,7 @@ def test_a_name_of_exactly_64_characters_is_kept_whole() -> None:
     assert tool_name_for(longer) == ("flow_" + longer)[:55] + "_" + sha8(longer)
 
 
+@pytest.mark.slow
 def test_names_are_the_same_in_another_process() -> None:
     # Stable across runs: no per-process hash seed is involved (str hashes are randomised per process).
     api_name = "Stable_" + "y" * 90

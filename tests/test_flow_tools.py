@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
-from tests.support import PROTOCOL_MODES, Stack, org_stack
+from tests.support import PROTOCOL_MODES, Stack, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -23,18 +23,6 @@ DEMO_FLOW_TOOLS = {
     "flow_Schedule_Follow_Up",
     "flow_Total_Order_Lines",
 }
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
-
-
-async def tool_names(stack: Stack) -> set[str]:
-    return {t.name for t in (await stack.mcp.list_tools()).tools}
-
-
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
@@ -82,7 +70,7 @@ async def test_a_flow_fault_is_a_tool_error_with_salesforce_status_and_message()
 
 async def test_bad_arguments_are_refused_before_the_flow_runs() -> None:
     async with org_stack() as stack:
-        before = await usage(stack)
+        before = await stack.usage()
         for arguments, says in [
             ({"quantity": "ten"}, "'ten' is not of type 'number'"),
             ({"nope": 1}, "Additional properties are not allowed ('nope' was unexpected)"),
@@ -91,7 +79,7 @@ async def test_bad_arguments_are_refused_before_the_flow_runs() -> None:
         ]:
             result = await stack.call("flow_Quote_Discount_Calculator", arguments)
             assert result.is_error and says in text_of(result), text_of(result)
-        assert await usage(stack) == before
+        assert await stack.usage() == before
 
 
 async def test_a_rest_error_reaches_the_agent_and_the_next_call_works() -> None:
@@ -133,7 +121,7 @@ async def test_a_batch_with_a_failing_record_reports_every_record() -> None:
 
 async def test_include_and_exclude_globs() -> None:
     async with org_stack(include_flows=("Quote_*", "Route_*", "Create_*"), exclude_flows=("Create_Account*",)) as s:
-        assert {n for n in await tool_names(s) if n.startswith("flow_")} == {
+        assert {n for n in await s.tool_names() if n.startswith("flow_")} == {
             "flow_Quote_Discount_Calculator",
             "flow_Route_Support_Case",
             "flow_Create_Contact",
@@ -142,14 +130,14 @@ async def test_include_and_exclude_globs() -> None:
 
 async def test_read_only_has_no_flow_tools() -> None:
     async with org_stack(read_only=True) as stack:
-        names = await tool_names(stack)
+        names = await stack.tool_names()
         assert not any(n.startswith("flow_") for n in names) and "invoke_flow" not in names
         assert "--read-only" in stack.running.flows.policy
 
 
 async def test_above_the_limit_a_search_tool_replaces_one_tool_per_flow() -> None:
     async with org_stack(max_flow_tools=3) as stack:
-        names = await tool_names(stack)
+        names = await stack.tool_names()
         assert not any(n.startswith("flow_") for n in names)
         assert {"search_flows", "invoke_flow"} <= names
         assert "more than the limit of 3" in stack.running.flows.policy
@@ -197,7 +185,7 @@ async def test_describes_go_through_composite_batch_and_the_disk_cache(tmp_path:
         # their metadata in as many Tooling composite requests (one call each, 25 versions in each).
         assert stats.described == 60 and stats.metadata_requests == math.ceil(60 / 25)
         assert stats.requests == 2 + math.ceil(60 / 25) + math.ceil(60 / 25)
-        assert "flow_Echo_059" in await tool_names(stack)
+        assert "flow_Echo_059" in await stack.tool_names()
     # A restart against the same org: every describe comes from the cache.
     async with org_stack(state=state, cache_dir=str(tmp_path)) as stack:
         stats = stack.running.flows.loader.last_stats
@@ -234,11 +222,11 @@ async def test_a_slow_org_does_not_hold_up_the_handshake() -> None:
         state=state, wait_for_flows=False, catalogue_wait=0.05, client_options={"message_handler": on_message}
     ) as stack:
         # The handshake is done (we are inside the session) and tools/list answers without the flow tools.
-        names = await tool_names(stack)
+        names = await stack.tool_names()
         assert "list_flows" in names and not any(n.startswith("flow_") for n in names)
         with anyio.fail_after(30):
             await changed.wait()
-        assert DEMO_FLOW_TOOLS <= await tool_names(stack)
+        assert DEMO_FLOW_TOOLS <= await stack.tool_names()
     del probe
 
 
@@ -251,7 +239,7 @@ async def test_activating_a_flow_notifies_connected_clients(mode: str) -> None:
             notified.set()
 
     async with org_stack(mode, refresh_interval=0.2, client_options={"message_handler": on_message}) as stack:
-        assert "flow_Welcome_Email_Draft" not in await tool_names(stack)
+        assert "flow_Welcome_Email_Draft" not in await stack.tool_names()
         if mode == "legacy":
             await deploy(stack, "Brand_New_Flow", "Brand New Flow")
             with anyio.fail_after(30):
@@ -262,16 +250,16 @@ async def test_activating_a_flow_notifies_connected_clients(mode: str) -> None:
                 with anyio.fail_after(30):
                     event = await subscription.__anext__()
                 assert type(event).__name__ == "ToolsListChanged"
-        names = await tool_names(stack)
+        names = await stack.tool_names()
         assert "flow_Brand_New_Flow" in names
 
         # Activating the draft demo flow through update_flow refreshes the catalogue at once.
         flows = (await stack.call("list_flows", {"q": "Status = 'Draft'"})).structured_content["records"]
         draft = next(r for r in flows if r["ApiName"] == "Welcome_Email_Draft")
         assert not (await stack.call("update_flow", {"flowId": draft["Id"], "Status": "Active"})).is_error
-        assert "flow_Welcome_Email_Draft" in await tool_names(stack)
+        assert "flow_Welcome_Email_Draft" in await stack.tool_names()
         await stack.call("update_flow", {"flowId": draft["Id"], "Status": "Obsolete"})
-        assert "flow_Welcome_Email_Draft" not in await tool_names(stack)
+        assert "flow_Welcome_Email_Draft" not in await stack.tool_names()
 
 
 async def test_null_for_an_input_means_leave_it_unset() -> None:

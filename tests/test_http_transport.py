@@ -15,7 +15,7 @@ from mcp import Client
 
 from tests.support import PROTOCOL_MODES
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 SERVE = (sys.executable, "-m", "salesforce_flow_mcp", "serve")
 
 

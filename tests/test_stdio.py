@@ -16,7 +16,7 @@ from mcp import Client, StdioServerParameters
 
 from tests.support import PROTOCOL_MODES
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
 SERVE_DEMO = [sys.executable, "-m", "salesforce_flow_mcp", "serve", "--demo"]
 

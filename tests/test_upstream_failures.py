@@ -12,28 +12,20 @@ from salesforce_flow_mcp.app import build_server
 from salesforce_flow_mcp.auth.credentials import StaticCredentials
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from salesforce_flow_mcp.tools.catalogue import Catalogue
-from tests.support import FAST_RETRY, Stack, org_stack
+from tests.support import FAST_RETRY, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
-
-
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
 
 
 async def test_upstream_500_is_reported_with_salesforce_code_and_not_retried() -> None:
     async with org_stack() as stack:
         body = '[{"message":"An unexpected error occurred.","errorCode":"UNKNOWN_EXCEPTION"}]'
         await stack.hook("/__org/fail", {"status": 500, "count": 1, "body": body, "contentType": "application/json"})
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.call("list_invocable_flows")
         assert result.is_error
         assert "UNKNOWN_EXCEPTION: An unexpected error occurred." in text_of(result) and "HTTP 500" in text_of(result)
-        assert await usage(stack) == before + 1, "a 500 is not retried"
+        assert await stack.usage() == before + 1, "a 500 is not retried"
         assert not (await stack.call("list_invocable_flows")).is_error
 
 
@@ -50,20 +42,20 @@ async def test_non_json_error_body() -> None:
 async def test_a_get_retries_a_503_and_succeeds() -> None:
     async with org_stack() as stack:
         await stack.hook("/__org/fail", {"status": 503, "count": 1, "body": "Server busy", "contentType": "text/plain"})
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.call("get_invocable_flow_metadata", {"flowApiName": "Route_Support_Case"})
         assert not result.is_error, text_of(result)
-        assert await usage(stack) == before + 2, "one 503, then the retry"
+        assert await stack.usage() == before + 2, "one 503, then the retry"
 
 
 async def test_a_post_is_never_retried_so_a_flow_cannot_run_twice() -> None:
     async with org_stack() as stack:
         await stack.hook("/__org/fail", {"status": 503, "count": 1, "body": "Server busy", "contentType": "text/plain"})
-        before = await usage(stack)
+        before = await stack.usage()
         arguments = {"flowApiName": "Create_Contact", "inputs": [{"lastName": "Once"}]}
         result = await stack.call("invoke_flow", arguments)
         assert result.is_error and "HTTP 503" in text_of(result)
-        assert await usage(stack) == before + 1, "the POST went out once"
+        assert await stack.usage() == before + 1, "the POST went out once"
         again = await stack.call("invoke_flow", arguments)
         assert not again.is_error, text_of(again)
 

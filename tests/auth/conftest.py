@@ -14,11 +14,6 @@ from salesforce_flow_mcp.auth.token_store import TokenStore
 from .helpers import Org, make_org
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test may read or write the real ~/.config, or see the developer's SALESFORCE_* variables."""

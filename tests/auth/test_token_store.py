@@ -105,6 +105,7 @@ def _writer(home: str, name: str, rounds: int) -> None:
         store.update_tokens("shared", f"00D5g000004SFMC!{name}-u{i}-{filler}", f"5Aep-{name}-{i}")
 
 
+@pytest.mark.slow
 def test_two_processes_writing_at_once_never_corrupt_the_store(store: TokenStore) -> None:
     context = multiprocessing.get_context("spawn")
     writers = [context.Process(target=_writer, args=(str(store.home), name, ROUNDS)) for name in ("alpha", "beta")]
@@ -117,6 +118,7 @@ def test_two_processes_writing_at_once_never_corrupt_the_store(store: TokenStore
     for process in writers:
         process.join(timeout=60)
         assert process.exitcode == 0
+    assert reads > 0, "the store was never read while the writers ran: nothing was tested"
     final = store.load("shared")
     assert reads > 0, "the reader saw the profile while both wrote"
     assert final is not None and final.access_token.split("!")[1].split("-")[0] in ("alpha", "beta")

@@ -14,14 +14,11 @@ from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.runtime import assemble
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
+from tests.support import text_of
 
 from .helpers import Org, assert_no_secrets, stored_sign_in
 
 pytestmark = pytest.mark.anyio
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 async def test_a_hundred_tool_calls_on_an_expired_token_share_one_refresh(

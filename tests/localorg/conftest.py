@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import ipaddress
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -16,12 +17,17 @@ from typing import Any
 import httpx2
 import pytest
 
+from salesforce_flow_mcp.localorg.store.records import RecordStore
+
 NS = "http://soap.sforce.com/2006/04/metadata"
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+def store() -> Iterator[RecordStore]:
+    """An empty record store of its own (sqlite in memory)."""
+    conn = sqlite3.connect(":memory:")
+    yield RecordStore(conn)
+    conn.close()
 
 
 def variable(name: str, data_type: str, *, is_input: bool = False, is_output: bool = False) -> str:

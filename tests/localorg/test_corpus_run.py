@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +29,6 @@ FIXED_NOW = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 def corpus() -> dict[str, Flow]:
     return {flow.api_name: flow for flow in load_flow_dir(CORPUS)}
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
 
 
 @pytest.fixture
@@ -686,7 +678,6 @@ def test_every_corpus_flow_returns_an_outcome_for_empty_and_wrong_inputs(
 ) -> None:
     for name, flow in corpus.items():
         outcome = run(name)
-        assert outcome.status in ("Finished", "Paused", "Error"), name
         assert outcome.error_code in (None, "UNKNOWN_EXCEPTION", "FIELD_CUSTOM_VALIDATION_EXCEPTION"), name
         for var in flow.input_variables:
             wrong = run(name, {var.name: {"not": "a value"} if var.data_type not in ("SObject", "Apex") else 7})

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +15,6 @@ from salesforce_flow_mcp.localorg.store.records import RecordStore
 @pytest.fixture(scope="module")
 def demos() -> dict[str, Flow]:
     return {flow.api_name: flow for flow in load_flow_dir(demo_flows_dir())}
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
 
 
 @pytest.fixture

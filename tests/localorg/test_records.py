@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from salesforce_flow_mcp.localorg.store.records import RecordError, RecordStore
 from salesforce_flow_mcp.sfid import is_salesforce_id
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,7 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Served:
         yield served  # type: ignore[misc]
 
 
+@pytest.mark.slow
 async def test_requests_without_the_token_get_a_bearer_challenge(token_server: Served) -> None:
     async with httpx2.AsyncClient() as http:
         for headers in ({}, {"Authorization": "Bearer not-the-token-at-all-0000"}, {"Authorization": "Basic eDp5"}):
@@ -90,6 +91,7 @@ async def test_requests_without_the_token_get_a_bearer_challenge(token_server: S
             assert "tools" not in answer.text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
 async def test_tools_with_the_token_in_both_eras(token_server: Served, mode: str) -> None:
     async with bearer_client(token_server.url, TOKEN, mode) as client:
@@ -99,6 +101,7 @@ async def test_tools_with_the_token_in_both_eras(token_server: Served, mode: str
         assert not result.is_error and result.structured_content["assignedQueue"] == "Tier 3 Escalations"
 
 
+@pytest.mark.slow
 async def test_health_and_readiness_need_no_token(token_server: Served) -> None:
     async with httpx2.AsyncClient(base_url=token_server.base_url) as http:
         health = await http.get("/healthz")
@@ -113,6 +116,7 @@ async def test_health_and_readiness_need_no_token(token_server: Served) -> None:
         assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 
 
+@pytest.mark.slow
 async def test_dns_rebinding_protection_still_refuses_a_foreign_host(token_server: Served) -> None:
     async with httpx2.AsyncClient() as http:
         answer = await http.post(
