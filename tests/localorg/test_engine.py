@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.actions import ActionError, ActionRegistry
-from salesforce_flow_mcp.localorg.flows.engine.bulk import run_bulk
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.flows.parse.loader import parse_flow
@@ -94,13 +92,6 @@ def build(*parts: str, start: str | None, name: str = "Test_Flow", process_type:
 
 
 # ---- fixtures --------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
 
 
 @pytest.fixture
@@ -830,22 +821,3 @@ def test_update_without_id_faults(run: Callable[..., InterviewOutcome]) -> None:
     outcome = run(flow, {"acct": {"attributes": {"type": "Account"}, "Name": "No Id"}})
     assert outcome.status == "Error"
     assert "This error occurred when the flow tried to update records: MISSING_ARGUMENT" in str(outcome.error_message)
-
-
-# ---- bulk ------------------------------------------------------------------------------------------------------
-
-
-def test_run_bulk_runs_each_input_alone(engine: FlowEngine, store: RecordStore) -> None:
-    flow = build(
-        var("name", "String", inp=True),
-        var("id", "String", out=True),
-        "<recordCreates><name>Make</name><label>Make</label><assignRecordIdToReference>id</assignRecordIdToReference>"
-        f"<inputAssignments><field>Name</field><value>{ref('name')}</value></inputAssignments>"
-        "<object>Account</object></recordCreates>",
-        start="Make",
-    )
-    outcomes = run_bulk(engine, flow, [{"name": "One"}, {}, {"name": "Three"}, {"bogus": 1}])
-    assert [o.status for o in outcomes] == ["Finished", "Error", "Finished", "Error"]
-    assert [o.error_code for o in outcomes] == [None, "UNKNOWN_EXCEPTION", None, "INVALID_INPUT"]
-    assert len({o.guid for o in outcomes}) == 4
-    assert [a["Name"] for a in store.rows("Account")] == ["One", "Three"]

@@ -6,7 +6,6 @@ Names follow the Flow metadata (Metadata API `Flow` type); only what the embedde
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -321,16 +320,3 @@ class Flow:
     @property
     def input_variables(self) -> tuple[FlowVariable, ...]:
         return tuple(v for v in self.variables if v.is_input)
-
-    @property
-    def output_variables(self) -> tuple[FlowVariable, ...]:
-        return tuple(v for v in self.variables if v.is_output)
-
-
-def element_summary(flow: Flow) -> dict[str, Any]:
-    """A JSON-ready digest of the flow's elements, for listings and debugging."""
-    return {
-        "start": flow.start.connector,
-        "elements": {name: element.kind for name, element in flow.elements.items()},
-        "unsupported": list(flow.unsupported),
-    }

@@ -146,7 +146,7 @@ class RecordStore:
         """Create a record; returns its new 18-character Id. allow_audit_fields lets seed data set CreatedDate."""
         name = self._object_name(sobject, create=True)
         assert name is not None  # create=True mints a type or raises
-        values = self._clean_fields(name, fields, allow_audit_fields=allow_audit_fields, for_insert=True)
+        values = self._clean_fields(name, fields, allow_audit_fields=allow_audit_fields)
         if values.pop("Id", None) not in (None, ""):
             raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", ["Id"])
         self._check_required(name, values)
@@ -180,7 +180,7 @@ class RecordStore:
         current = self.get(name, record_id) if name else None
         if name is None or current is None:
             raise RecordError("INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id: {record_id}", ["Id"])
-        values = self._clean_fields(name, fields, allow_audit_fields=False, for_insert=False)
+        values = self._clean_fields(name, fields, allow_audit_fields=False)
         given_id = values.pop("Id", None)
         if given_id not in (None, "") and str(given_id)[:15] != current["Id"][:15]:
             raise RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", "Id does not match the record being updated", ["Id"])
@@ -350,9 +350,7 @@ class RecordStore:
         seq = self._conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM sobject_records").fetchone()[0]
         return IdMinter(str(prefix), start=int(number)).next(), int(seq)
 
-    def _clean_fields(
-        self, name: str, fields: Mapping[str, Any], *, allow_audit_fields: bool, for_insert: bool
-    ) -> dict[str, Any]:
+    def _clean_fields(self, name: str, fields: Mapping[str, Any], *, allow_audit_fields: bool) -> dict[str, Any]:
         if not isinstance(fields, Mapping):
             raise RecordError("INVALID_FIELD", f"The {name} record must be an object of field values")
         values: dict[str, Any] = {}

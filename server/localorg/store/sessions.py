@@ -47,10 +47,6 @@ class SessionInfo:
     refresh_hash: str | None  # the refresh token an access token was issued from (revoked together)
     revoked: bool = False
 
-    @property
-    def org_id(self) -> str:
-        return ORG_ID
-
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...store.records import RecordStore
 from ..formula.compiler import CompiledFormula, FormulaError, compile_formula, render_template
-from ..model import Element, Flow, FlowVariable, Formula, Screen, Value
+from ..model import Flow, FlowVariable, Formula, Screen, Value
 from .actions import ActionRegistry
 from .merge_globals import read_global
 from .values import ConversionError, coerce, literal, normalize, round_scale, to_number
@@ -344,10 +344,6 @@ def as_record(sobject: str, fields: dict[str, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {"attributes": {"type": sobject}}
     record.update(normalize(fields))
     return record
-
-
-def element_kind(element: Element) -> str:
-    return element.kind
 
 
 def _formula_result(formula: Formula, result: Any) -> Any:

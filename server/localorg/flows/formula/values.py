@@ -55,10 +55,6 @@ def type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def is_number(value: Any) -> bool:
-    return isinstance(value, Decimal)
-
-
 def is_date(value: Any) -> bool:
     """A Date, not a DateTime (datetime.datetime is a subclass of datetime.date)."""
     return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
