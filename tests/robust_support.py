@@ -19,7 +19,7 @@ from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.runtime import Running, assemble
 from salesforce_flow_mcp.salesforce.client import RequestSlots, RetryPolicy, SalesforceClient
-from tests.support import FAST_RETRY
+from tests.support import FAST_RETRY, api_usage
 
 
 @dataclass
@@ -30,14 +30,10 @@ class Rig:
     running: Running
 
     async def usage(self) -> int:
-        return int((await self.hooks.get("/__org/status")).json()["apiUsage"])
+        return await api_usage(self.hooks)
 
     async def hook(self, path: str, body: Any) -> None:
         (await self.hooks.post(path, json=body)).raise_for_status()
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 @asynccontextmanager

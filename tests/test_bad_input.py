@@ -49,8 +49,8 @@ BAD_CALLS = [
         "get_flow",
         {"flowId": "3015g0000099999AAA"},
         (
-            "get_flow failed: NOT_FOUND: The requested resource does not exist [HTTP 404] Check the Id or API "
-            "name (list_flows, list_invocable_flows)."
+            "get_flow failed: NOT_FOUND: no flow version has the Id 3015g0000099999AAA (list_flows shows them) "
+            "[HTTP 404] Check the Id or API name (list_flows, list_invocable_flows)."
         ),
         id="flowId-unknown",
     ),
@@ -68,7 +68,7 @@ BAD_CALLS = [
         {"interviewId": "0Fo5g0000000001%2F"},
         (
             "Invalid arguments for get_flow_interview: interviewId '0Fo5g0000000001%2F' has the wrong format "
-            "(Id of a FlowInterview record (prefix 0Fo), as create_flow_interview returns it)"
+            "(Id of a paused FlowInterview record (prefix 0Fo), as create_flow_interview returns it)"
         ),
         id="interviewId-escaped",
     ),

@@ -4,19 +4,14 @@ says so, and every tool's schema is one hosts accept (no anyOf/oneOf/allOf at th
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
-from tests.support import PROTOCOL_MODES, Stack, org_stack
+from tests.support import PROTOCOL_MODES, Stack, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
 PORTABLE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # OpenAI function names; MCP's own rule is looser
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 async def flow_version_id(stack: Stack, api_name: str) -> str:

@@ -10,7 +10,7 @@ import mcp_types as types
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from tests.support import PROTOCOL_MODES, Stack, org_stack
+from tests.support import PROTOCOL_MODES, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -31,14 +31,6 @@ class User:
         return types.ElicitResult(action=self.action)  # type: ignore[arg-type]
 
 
-def text_of(result: types.CallToolResult) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
-
-
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
-
-
 CONTACT = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}
 
 
@@ -50,9 +42,9 @@ CONTACT = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com
 async def test_a_flow_that_writes_runs_only_when_the_user_accepts(mode: str, action: str, confirm: bool, runs: bool):
     user = User(action, confirm)
     async with org_stack(mode, client_options={"elicitation_callback": user}) as stack:
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.call("flow_Create_Contact", CONTACT)
-        sent = await usage(stack) - before
+        sent = await stack.usage() - before
         assert user.asked == ["Run flow Create_Contact for 1 record on the embedded org?"]
         if runs:
             assert not result.is_error, text_of(result)
@@ -62,6 +54,18 @@ async def test_a_flow_that_writes_runs_only_when_the_user_accepts(mode: str, act
             assert result.is_error and sent == 0, "nothing was sent to the org"
             assert "Not run" in text_of(result) and "Nothing was sent to the org" in text_of(result)
             assert ("declined" if action != "cancel" else "cancelled") in text_of(result)
+
+
+@pytest.mark.parametrize("mode", PROTOCOL_MODES)
+async def test_a_flow_tool_called_before_the_catalogue_is_in_is_still_asked_about(mode: str) -> None:
+    """A 2026-07-28 client may call a flow tool at once; the call waits for the catalogue, not past the question."""
+    user = User("decline")
+    async with org_stack(mode, wait_for_flows=False, client_options={"elicitation_callback": user}) as stack:
+        contacts = len(stack.state.records.rows("Contact"))
+        result = await stack.call("flow_Create_Contact", CONTACT)
+        assert result.is_error and "declined" in text_of(result), text_of(result)
+        assert user.asked == ["Run flow Create_Contact for 1 record on the embedded org?"]
+        assert len(stack.state.records.rows("Contact")) == contacts, "the flow did not run"
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
@@ -92,9 +96,9 @@ async def test_reads_are_not_asked_about_unless_confirm_always(mode: str) -> Non
         assert not (await stack.call("list_invocable_flows")).is_error
         assert user.asked == []
     async with org_stack(mode, confirm="always", client_options={"elicitation_callback": user}) as stack:
-        before = await usage(stack)
+        before = await stack.usage()
         assert (await stack.call("list_invocable_flows")).is_error
-        assert await usage(stack) == before
+        assert await stack.usage() == before
         assert (await stack.call("get_invocable_flow_metadata", {"flowApiName": "Create_Contact"})).is_error
         assert user.asked == [
             "Call list_invocable_flows on the embedded org?",
@@ -109,9 +113,9 @@ async def test_confirm_never_and_clients_without_elicitation_run_as_before(mode:
         assert not (await stack.call("flow_Create_Contact", CONTACT)).is_error
     assert user.asked == []
     async with org_stack(mode) as stack:  # no elicitation callback: the client declares no elicitation capability
-        before = await usage(stack)
+        before = await stack.usage()
         assert not (await stack.call("flow_Create_Contact", CONTACT)).is_error
-        assert await usage(stack) - before == 1
+        assert await stack.usage() - before == 1
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
@@ -135,7 +139,7 @@ async def test_the_embedded_org_is_not_production() -> None:
 async def test_modern_answers_count_only_for_the_question_this_server_asked() -> None:
     """2026-07-28: an accept the server never asked for (no requestState, or one it did not seal) runs nothing."""
     async with org_stack("2026-07-28", client_options={"elicitation_callback": User("accept")}) as stack:
-        before = await usage(stack)
+        before = await stack.usage()
         accept = {"confirm": types.ElicitResult(action="accept", content={"confirm": True})}
         session = stack.mcp.session
         unasked = await session.call_tool(
@@ -160,7 +164,7 @@ async def test_modern_answers_count_only_for_the_question_this_server_asked() ->
                 request_state=unasked.request_state,
                 allow_input_required=True,
             )
-        assert await usage(stack) == before
+        assert await stack.usage() == before
         answered = await session.call_tool(
             "flow_Create_Contact",
             CONTACT,
@@ -169,7 +173,7 @@ async def test_modern_answers_count_only_for_the_question_this_server_asked() ->
             allow_input_required=True,
         )
         assert isinstance(answered, types.CallToolResult) and not answered.is_error
-        assert await usage(stack) - before == 1
+        assert await stack.usage() - before == 1
 
 
 def organization_org(is_sandbox: bool | None, status: int = 200) -> Any:

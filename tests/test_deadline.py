@@ -17,7 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from salesforce_flow_mcp.config import Settings, load_settings
 from salesforce_flow_mcp.salesforce.client import RequestSlots, RetryPolicy
-from tests.robust_support import rig, text_of
+from tests.robust_support import rig
+from tests.support import text_of
 
 pytestmark = pytest.mark.anyio
 

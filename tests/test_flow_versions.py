@@ -20,16 +20,12 @@ from typing import Any
 import pytest
 
 from tests.recorded_org import RecordedOrg, recorded_stack
-from tests.support import Stack, org_stack
+from tests.support import Stack, org_stack, text_of
 from tests.test_flow_tools import tiny_flow
 
 pytestmark = pytest.mark.anyio
 
 FLOW = "Versioned_Echo"
-
-
-def text_of(result: Any) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 async def ok(stack: Stack, tool: str, arguments: dict[str, Any] | None = None) -> Any:

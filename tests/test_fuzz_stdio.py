@@ -16,11 +16,6 @@ from bench.fuzz import fuzz_lines
 from bench.soak import FuzzReport, demo_server, drive
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # bench.soak drives the subprocess with asyncio streams
-
-
 @pytest.mark.anyio
 @pytest.mark.slow
 async def test_every_fuzzed_line_gets_an_answer(tmp_path: Path) -> None:

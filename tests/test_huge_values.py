@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.robust_support import text_of
-from tests.support import org_stack
+from tests.support import org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 

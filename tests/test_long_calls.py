@@ -17,10 +17,6 @@ pytestmark = pytest.mark.anyio
 CONTACT = {"firstName": "Grace", "lastName": "Hopper", "email": "grace@example.com"}
 
 
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
-
-
 async def contacts(stack: Stack) -> int:
     await stack.hook("/__org/latency", {"ms": 0})
     found = await stack.salesforce.query("SELECT Id FROM Contact WHERE LastName = 'Hopper'")
@@ -31,7 +27,7 @@ async def contacts(stack: Stack) -> int:
 async def test_a_slow_flow_answers_still_running_and_finishes_once(mode: str) -> None:
     async with org_stack(mode, long_call_bound=0.3) as stack:
         await stack.hook("/__org/latency", {"ms": 1500})
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.call("flow_Create_Contact", CONTACT)
         text = result.content[0].text  # type: ignore[union-attr]
         assert result.is_error and "still running on the org" in text
@@ -47,7 +43,7 @@ async def test_a_slow_flow_answers_still_running_and_finishes_once(mode: str) ->
         done = json.loads((await stack.mcp.read_resource(link.uri)).contents[0].text)  # type: ignore[union-attr]
         assert done["state"] == "finished"
         assert done["result"]["structuredContent"]["contactId"].startswith("003")
-        assert await usage(stack) - before == 1, "the flow request, once"
+        assert await stack.usage() - before == 1, "the flow request, once"
         assert await contacts(stack) == 1, "the flow ran once"
 
 

@@ -14,7 +14,7 @@ import anyio
 import mcp_types as types
 import pytest
 
-from tests.support import PROTOCOL_MODES, Stack, org_stack
+from tests.support import PROTOCOL_MODES, org_stack
 
 pytestmark = pytest.mark.anyio
 
@@ -30,19 +30,15 @@ class Steps:
         self.seen.append((progress, total, message))
 
 
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
-
-
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
 async def test_invoke_flow_with_39_records_reports_progress_while_the_org_works(mode: str) -> None:
     async with org_stack(mode, progress_interval=0.1) as stack:
         await stack.hook("/__org/latency", {"ms": 500})
         steps = Steps()
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.mcp.call_tool("invoke_flow", INVOKE, progress_callback=steps)
         assert not result.is_error and len(result.structured_content["outputs"]) == 39
-        assert await usage(stack) - before == 1, "one request: one transaction, as without progress"
+        assert await stack.usage() - before == 1, "one request: one transaction, as without progress"
         assert steps.seen[0] == (0, None, "39 record(s) sent to the org in one request")
         assert len(steps.seen) >= 2 and steps.seen[1][2].startswith("still waiting for the org")
         values = [p for p, _, _ in steps.seen]
@@ -53,23 +49,23 @@ async def test_invoke_flow_with_39_records_reports_progress_while_the_org_works(
 async def test_invoke_flow_in_batches_reports_each_batch(mode: str) -> None:
     async with org_stack(mode, invoke_batch_size=10) as stack:
         steps = Steps()
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.mcp.call_tool("invoke_flow", INVOKE, progress_callback=steps)
         assert not result.is_error
         outputs = result.structured_content["outputs"]
         assert [o["outputValues"]["discountedTotal"] for o in outputs] == [(i + 1) * 2 for i in range(39)]
         assert [(p, t) for p, t, _ in steps.seen] == [(0, 39), (10, 39), (20, 39), (30, 39), (39, 39)]
         assert steps.seen[-1][2] == "39 of 39 records"
-        assert await usage(stack) - before == 4, "four batches of at most 10 records: four requests"
+        assert await stack.usage() - before == 4, "four batches of at most 10 records: four requests"
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
 async def test_without_a_progress_token_invoke_flow_stays_one_request(mode: str) -> None:
     async with org_stack(mode) as stack:
-        before = await usage(stack)
+        before = await stack.usage()
         result = await stack.mcp.call_tool("invoke_flow", INVOKE)
         assert not result.is_error and len(result.structured_content["outputs"]) == 39
-        assert await usage(stack) - before == 1
+        assert await stack.usage() - before == 1
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
@@ -111,7 +107,7 @@ async def test_tools_list_during_startup_reports_the_catalogue_load(mode: str) -
 async def test_a_cancelled_call_sends_no_further_batch_and_nothing_twice(mode: str) -> None:
     async with org_stack(mode, invoke_batch_size=10) as stack:
         await stack.hook("/__org/latency", {"ms": 300})
-        before = await usage(stack)
+        before = await stack.usage()
         first_batch_done = anyio.Event()
 
         async def on_progress(progress: float, total: float | None, message: str | None) -> None:
@@ -132,6 +128,6 @@ async def test_a_cancelled_call_sends_no_further_batch_and_nothing_twice(mode: s
         with anyio.fail_after(30):
             await job.done.wait()  # the batch in flight finishes in the background
         assert job.stop.is_set()
-        sent = await usage(stack) - before
+        sent = await stack.usage() - before
         assert 1 <= sent <= 2, "the first batch and the one in flight; no further batch after the cancel"
         assert job.sent[0] == 10 * sent

@@ -33,10 +33,6 @@ from tests.test_flow_tools import tiny_flow
 pytestmark = pytest.mark.anyio
 
 
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
-
-
 async def deploy(stack: Stack, name: str, *, activate: bool, label: str | None = None) -> None:
     params = {"name": name, "activate": "true" if activate else "false"}
     response = await stack.org.post("/__org/flows", params=params, content=tiny_flow(name, label or name))
@@ -56,9 +52,9 @@ async def mixed_org(stack: Stack) -> None:
 
 
 async def refresh_cost(stack: Stack) -> tuple[int, dict[str, Any]]:
-    before = await usage(stack)
+    before = await stack.usage()
     summary = (await stack.call("refresh_flows")).structured_content
-    return await usage(stack) - before, summary
+    return await stack.usage() - before, summary
 
 
 @pytest.mark.parametrize("cache", ["disk", "none"])

@@ -46,10 +46,6 @@ async def server_capabilities(stack: Stack, mode: str) -> types.ServerCapabiliti
     return discovered.capabilities
 
 
-async def usage(stack: Stack) -> int:
-    return int((await stack.org.get("/__org/status")).json()["apiUsage"])
-
-
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
 async def test_resources_list_matches_snapshot(mode: str) -> None:
     async with org_stack(mode) as stack:
@@ -71,9 +67,9 @@ async def test_resources_list_matches_snapshot(mode: str) -> None:
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
 async def test_reading_a_flow_gives_its_describe_and_what_it_touches(mode: str) -> None:
     async with org_stack(mode) as stack:
-        before = await usage(stack)
+        before = await stack.usage()
         body = contents(await stack.mcp.read_resource("salesforce-flow://flows/Create_Contact"))
-        assert await usage(stack) - before == 2, "the describe and one Tooling query for the metadata"
+        assert await stack.usage() - before == 2, "the describe and one Tooling query for the metadata"
         assert body["apiName"] == "Create_Contact" and body["tool"] == "flow_Create_Contact"
         assert {p["name"] for p in body["describe"]["inputs"]} >= {"firstName", "lastName"}
         summary = body["metadata"]

@@ -14,7 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from salesforce_flow_mcp.auth.masking import register_secret
 from salesforce_flow_mcp.logging_setup import configure_logging
-from tests.robust_support import rig, text_of
+from tests.robust_support import rig
+from tests.support import text_of
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.support import PROTOCOL_MODES
+from tests.support import PROTOCOL_MODES, text_of
 
 pytestmark = pytest.mark.slow
 
@@ -22,10 +22,6 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     env["SALESFORCE_FLOW_MCP_HOME"] = str(tmp_path / "home")
     env["SALESFORCE_FLOW_MCP_CACHE"] = str(tmp_path / "cache")
     return env
-
-
-def text_of(result: object) -> str:
-    return " ".join(getattr(c, "text", "") for c in getattr(result, "content", []))
 
 
 @pytest.mark.anyio
