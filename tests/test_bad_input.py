@@ -31,8 +31,8 @@ BAD_CALLS = [
         "get_flow",
         {"flowId": "../../sobjects/Account/001"},
         (
-            "Invalid arguments for get_flow: flowId '../../sobjects/Account/001' has the wrong format (Id of a "
-            "Flow version record (prefix 301), as list_flows or query_flows return it)"
+            "Invalid arguments for get_flow: flowId '../../sobjects/Account/001' has the wrong format "
+            "(Flow version Id (301...) from list_flows)"
         ),
         id="flowId-path",
     ),
@@ -68,7 +68,7 @@ BAD_CALLS = [
         {"interviewId": "0Fo5g0000000001%2F"},
         (
             "Invalid arguments for get_flow_interview: interviewId '0Fo5g0000000001%2F' has the wrong format "
-            "(Id of a paused FlowInterview record (prefix 0Fo), as create_flow_interview returns it)"
+            "(Paused FlowInterview Id (0Fo...))"
         ),
         id="interviewId-escaped",
     ),
@@ -110,8 +110,8 @@ BAD_CALLS = [
         "invoke_flow",
         {"flowApiName": "../query?q=SELECT", "inputs": [{}]},
         (
-            "Invalid arguments for invoke_flow: flowApiName '../query?q=SELECT' has the wrong format (API name "
-            "of an invocable flow, e.g. Route_Support_Case (see list_invocable_flows))"
+            "Invalid arguments for invoke_flow: flowApiName '../query?q=SELECT' has the wrong format "
+            "(Flow API name, e.g. Route_Support_Case)"
         ),
         id="invoke-path-name",
     ),
