@@ -20,6 +20,7 @@ from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
 from salesforce_flow_mcp.runtime import Running, assemble
 from salesforce_flow_mcp.salesforce.client import RequestSlots, RetryPolicy, SalesforceClient
 from tests.support import FAST_RETRY, api_usage
+from tests.support import text_of as text_of  # for modules that import it from here
 
 
 @dataclass

@@ -31,8 +31,8 @@ BAD_CALLS = [
         "get_flow",
         {"flowId": "../../sobjects/Account/001"},
         (
-            "Invalid arguments for get_flow: flowId '../../sobjects/Account/001' has the wrong format "
-            "(Flow version Id (301...) from list_flows)"
+            "Invalid arguments for get_flow: flowId '../../sobjects/Account/001' has the wrong format (Flow "
+            "version Id (301...) from list_flows)"
         ),
         id="flowId-path",
     ),
@@ -110,8 +110,8 @@ BAD_CALLS = [
         "invoke_flow",
         {"flowApiName": "../query?q=SELECT", "inputs": [{}]},
         (
-            "Invalid arguments for invoke_flow: flowApiName '../query?q=SELECT' has the wrong format "
-            "(Flow API name, e.g. Route_Support_Case)"
+            "Invalid arguments for invoke_flow: flowApiName '../query?q=SELECT' has the wrong format (Flow API "
+            "name, e.g. Route_Support_Case)"
         ),
         id="invoke-path-name",
     ),
@@ -170,15 +170,20 @@ BAD_CALLS = [
         "query_flows",
         {"q": "SELECT Id FROM Account"},
         (
-            "q reads Account, which is not a flow object; this server only queries Flow, FlowDefinition, "
-            "FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."
+            "q reads Account, which is not a flow object (Account: in FROM); this server only queries Flow, "
+            "FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ... and the "
+            "relationships between them (such as Flow.Definition or FlowInterview.FlowVersionView)"
         ),
         id="query-not-flow-object",
     ),
     pytest.param(
         "query_flows",
         {"q": "SELECT Id FROM FlowInterview; DELETE FROM Account"},
-        "q must be a single read-only SELECT query: statements, DML and FOR UPDATE are not allowed",
+        (
+            "q must be a single read-only SELECT query this server can check (MALFORMED_QUERY: unexpected "
+            "character ';' at line 1, column 29); send one SELECT over Flow, FlowDefinition, FlowDefinitionView, "
+            "FlowVersionView, FlowInterview, FlowRecord, ..., without ; or DML"
+        ),
         id="query-two-statements",
     ),
     pytest.param(
@@ -194,25 +199,27 @@ BAD_CALLS = [
             "query_flows failed: INVALID_FIELD: \nSELECT NoSuchField FROM FlowInterview\n       ^\nERROR at "
             "Row:1:Column:8\nNo such column 'NoSuchField' on entity 'FlowInterview'. If you are attempting to "
             "use a custom field, be sure to append the '__c' after the custom field name. Please reference your "
-            "WSDL or the describe call for the appropriate names. [HTTP 400] Check the field names of the "
-            "object."
+            "WSDL or the describe call for the appropriate names. [HTTP 400] Check the field names of the object."
         ),
         id="query-unknown-field",
     ),
     pytest.param(
         "query_flows",
         {"q": "SELECT Id FROM FlowInterview WHERE"},
-        "query_flows failed: MALFORMED_QUERY: \nSELECT Id FROM FlowInterview WHERE\n"
-        + " " * 34
-        + "^\nERROR at Row:1:Column:35\nunexpected token: <EOF> [HTTP 400] Fix the SOQL syntax.",
+        (
+            "q must be a single read-only SELECT query this server can check (MALFORMED_QUERY: the query ends "
+            "too early (line 1, column 30)); send one SELECT over Flow, FlowDefinition, FlowDefinitionView, "
+            "FlowVersionView, FlowInterview, FlowRecord, ..., without ; or DML"
+        ),
         id="query-malformed",
     ),
     pytest.param(
         "list_flows",
         {"q": "Status = 'Active' OR Id IN (SELECT Id FROM Account)"},
         (
-            "q reads Account, which is not a flow object; this server only queries Flow, FlowDefinition, "
-            "FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."
+            "q reads Account, which is not a flow object (Account: in a semi-join); this server only queries "
+            "Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ... and the "
+            "relationships between them (such as Flow.Definition or FlowInterview.FlowVersionView)"
         ),
         id="list-subquery-not-flow-object",
     ),

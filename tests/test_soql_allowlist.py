@@ -14,8 +14,7 @@ import pytest
 
 from salesforce_flow_mcp.salesforce.soql import is_tooling_query
 from salesforce_flow_mcp.tools.validation import ArgumentError, check_flow_soql
-from tests.robust_support import text_of
-from tests.support import org_stack
+from tests.support import org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
