@@ -109,6 +109,18 @@ async def test_a_bad_uri_is_a_clear_error_and_the_server_keeps_serving(uri: str,
         assert (await stack.mcp.list_resources()).resources
 
 
+@pytest.mark.parametrize(("mode", "code"), [("legacy", -32002), ("2026-07-28", types.INVALID_PARAMS)])
+async def test_an_unknown_resource_has_the_code_of_the_era(mode: str, code: int) -> None:
+    """2025-11-25 (server/resources, Error Handling) answers an unknown resource with -32002; 2026-07-28 retired that
+    code (SEP-2164: resource not found is -32602 invalid params; the conformance suite's sep-2164-resource-not-found
+    check). The URI rides in the error's data in both."""
+    async with org_stack(mode) as stack:
+        with pytest.raises(MCPError, match="Resource not found") as raised:
+            await stack.mcp.read_resource("salesforce-flow://calls/nope")
+        assert raised.value.error.code == code
+        assert raised.value.error.data == {"uri": "salesforce-flow://calls/nope"}
+
+
 async def test_the_list_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flow_resources, "PAGE_SIZE", 4)
     async with org_stack("legacy") as stack:

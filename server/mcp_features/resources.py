@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from salesforce_flow_mcp.aliases import Dialect
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
@@ -117,6 +118,12 @@ class FlowResources:
     # --- reading --------------------------------------------------------------------------------------------------
 
     async def read(self, ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        try:
+            return await self._read(params)
+        except ResourceNotFound as missing:
+            raise missing.for_protocol(getattr(ctx, "protocol_version", None)) from missing
+
+    async def _read(self, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         uri = str(params.uri)
         if uri.startswith(FLOW_URI_PREFIX):
             body = await self._read_flow(uri.removeprefix(FLOW_URI_PREFIX))
@@ -223,6 +230,23 @@ def _cursor_start(cursor: str | None, total: int) -> int:
     return int(cursor)
 
 
-def _not_found(uri: str, why: str) -> MCPError:
-    # The spec's code for a resource that does not exist (-32002), with the URI in its data.
-    return MCPError(code=-32002, message=f"Resource not found: {uri}: {why}", data={"uri": uri})
+class ResourceNotFound(Exception):
+    """A resource that does not exist; its JSON-RPC code depends on the protocol era of the request.
+
+    2025-11-25 answers -32002; 2026-07-28 retired that code (SEP-2164) for -32602 invalid params. Both carry the URI.
+    """
+
+    def __init__(self, uri: str, why: str) -> None:
+        super().__init__(f"Resource not found: {uri}: {why}")
+        self.uri = uri
+
+    def for_protocol(self, protocol_version: str | None) -> MCPError:
+        code = types.INVALID_PARAMS if protocol_version in MODERN_PROTOCOL_VERSIONS else LEGACY_RESOURCE_NOT_FOUND
+        return MCPError(code=code, message=str(self), data={"uri": self.uri})
+
+
+LEGACY_RESOURCE_NOT_FOUND = -32002
+
+
+def _not_found(uri: str, why: str) -> ResourceNotFound:
+    return ResourceNotFound(uri, why)
