@@ -202,3 +202,10 @@ def test_the_cli_prints_one_line_and_exits_2_instead_of_a_traceback(tmp_path: Pa
         timeout=60,
     )
     assert missing.returncode == 2 and "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_the_describe_cache_lives_in_the_os_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from salesforce_flow_mcp.salesforce.describe_cache import default_cache_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # on Linux platformdirs follows the XDG spec
+    assert default_cache_dir() == tmp_path / "salesforce-flow-mcp"

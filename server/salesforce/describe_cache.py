@@ -14,14 +14,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 logger = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: version keys are active|latest|modified (docs/salesforce-behaviour.md)
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "salesforce-flow-mcp"
+    """The user's cache folder of this OS (platformdirs: $XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on
+    macOS, %LOCALAPPDATA% on Windows)."""
+    return Path(platformdirs.user_cache_dir("salesforce-flow-mcp", appauthor=False))
 
 
 def _private_dir(directory: Path) -> None:
