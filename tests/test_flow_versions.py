@@ -203,6 +203,12 @@ async def test_namespaced_flows_keep_their_namespace_in_list_flows_get_flow_and_
         assert "acme__Packaged" not in {r["ApiName"] for r in others["records"]}
         liked = await ok(stack, "list_flows", {"q": "ApiName LIKE 'acme__Pack%'"})
         assert [r["ApiName"] for r in liked["records"]] == ["acme__Packaged"]
+        listed_in = await ok(stack, "list_flows", {"q": "ApiName IN ('acme__Packaged', 'Route_Support_Case')"})
+        assert sorted(r["ApiName"] for r in listed_in["records"]) == ["Route_Support_Case", "acme__Packaged"]
+        not_in = await ok(stack, "list_flows", {"q": "ApiName NOT IN ('acme__Packaged') AND Label = 'Packaged'"})
+        assert [r["ApiName"] for r in not_in["records"]] == ["Packaged"]
+        literal = await ok(stack, "list_flows", {"q": "Label = 'ApiName IN (x)'"})
+        assert literal["records"] == [], "text inside a literal is left alone"
 
         flow = await ok(stack, "get_flow", {"flowId": listed["acme__Packaged"]["Id"]})
         assert flow["ApiName"] == "acme__Packaged" and flow["NamespacePrefix"] == "acme"

@@ -36,6 +36,7 @@ _VERSION_FIELDS = "Id, VersionNumber, Status, DefinitionId, Definition.Developer
 # dialects. ApiName compared with a literal is rewritten first (see _api_name_conditions).
 SEED_TO_TOOLING_FLOW_FIELDS = {"ApiName": "Definition.DeveloperName", "Label": "MasterLabel"}
 _API_NAME_CONDITION = re.compile(r"(?<![.\w])ApiName\s*(=|!=|<>|\bLIKE\b)\s*('(?:[^'\\]|\\.)*')", re.IGNORECASE)
+_API_NAME_IN = re.compile(r"(?<![.\w])ApiName\s+(NOT\s+)?IN\s*\(([^()]*)\)", re.IGNORECASE)
 _NAMESPACED = re.compile(r"^([A-Za-z][A-Za-z0-9]*)__(.+)$", re.DOTALL)
 
 
@@ -48,23 +49,26 @@ def list_flows_query(fields: str, args: Args) -> str:
 
 
 def tooling_list_query(args: Args) -> str:
-    query = _api_name_conditions(list_flows_query(TOOLING_FLOW_FIELDS, args))
+    query = _api_name_conditions(_api_name_in_lists(list_flows_query(TOOLING_FLOW_FIELDS, args)))
     return soql.rename_fields(query, SEED_TO_TOOLING_FLOW_FIELDS)
 
 
+def _name_condition(operator: str, value: str) -> str:
+    """One ApiName comparison with a literal's content, as namespace and developer name compared apart; a name
+    without a namespace matches only flows without one."""
+    namespaced = _NAMESPACED.match(value)
+    namespace = soql.literal(namespaced.group(1)) if namespaced else "null"
+    name = "'" + (namespaced.group(2) if namespaced else value) + "'"
+    name_op = "LIKE" if operator == "LIKE" else "="
+    both = f"(Definition.NamespacePrefix = {namespace} AND Definition.DeveloperName {name_op} {name})"
+    return both if operator in ("=", "LIKE") else f"(NOT {both})"
+
+
 def _api_name_conditions(query: str) -> str:
-    """`ApiName = 'ns__Name'` as the Tooling API can answer it: namespace and developer name compared apart, and a
-    name without a namespace matching only flows without one."""
+    """`ApiName = 'ns__Name'` (also !=, <>, LIKE) as the Tooling API can answer it."""
 
     def rewrite(match: re.Match[str]) -> str:
-        operator, quoted = match.group(1).upper(), match.group(2)
-        value = quoted[1:-1]
-        namespaced = _NAMESPACED.match(value)
-        namespace = soql.literal(namespaced.group(1)) if namespaced else "null"
-        name = "'" + (namespaced.group(2) if namespaced else value) + "'"
-        name_op = "LIKE" if operator == "LIKE" else "="
-        both = f"(Definition.NamespacePrefix = {namespace} AND Definition.DeveloperName {name_op} {name})"
-        return both if operator in ("=", "LIKE") else f"(NOT {both})"
+        return _name_condition(match.group(1).upper(), match.group(2)[1:-1])
 
     parts, last = [], 0
     for literal in soql.STRING_LITERAL.finditer(query):
@@ -72,6 +76,22 @@ def _api_name_conditions(query: str) -> str:
         segment = query[last : literal.end()]
         parts.append(_API_NAME_CONDITION.sub(rewrite, segment))
         last = literal.end()
+    parts.append(query[last:])
+    return "".join(parts)
+
+
+def _api_name_in_lists(query: str) -> str:
+    """`ApiName [NOT] IN ('a', 'ns__b')` as one comparison per name, joined with OR."""
+    # Found in a copy whose literals are blanked (same length), so nothing inside a literal can match.
+    masked = soql.STRING_LITERAL.sub(lambda m: "'" + "x" * (len(m.group(0)) - 2) + "'", query)
+    parts, last = [], 0
+    for match in _API_NAME_IN.finditer(masked):
+        values = [found.group(0)[1:-1] for found in soql.STRING_LITERAL.finditer(query[match.start(2) : match.end(2)])]
+        if not values:
+            continue
+        either = " OR ".join(_name_condition("=", value) for value in values)
+        parts += [query[last : match.start()], f"(NOT ({either}))" if match.group(1) else f"({either})"]
+        last = match.end()
     parts.append(query[last:])
     return "".join(parts)
 
