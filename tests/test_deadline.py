@@ -135,3 +135,40 @@ def test_deadline_and_bound_are_configurable(monkeypatch: pytest.MonkeyPatch) ->
     assert (Settings().call_timeout, Settings().max_in_flight) == (45.0, 10)
     with pytest.raises(ValueError):
         RequestSlots(0)
+
+
+class SlowRefresh:
+    """Credentials whose refresh takes a while (a token endpoint under load) and rotates the refresh token."""
+
+    instance_url = "https://example.my.salesforce.com"
+
+    def __init__(self) -> None:
+        self.rotated = False
+
+    async def access_token(self) -> str:
+        return "expired-token"
+
+    async def refresh(self, rejected_token: str) -> str:
+        await anyio.sleep(0.5)
+        self.rotated = True  # the new refresh token is saved only if this line is reached
+        return "new-token"
+
+
+async def test_a_refresh_in_progress_is_not_cut_off_by_the_deadline() -> None:
+    """A rotated refresh token invalidates the old one (Salesforce Help, OAuth 2.0 Refresh Token Flow: "The previous
+    refresh token is automatically invalidated"), so a refresh cut off mid-way would lose the login."""
+    import httpx2
+
+    from salesforce_flow_mcp.salesforce.client import SalesforceClient
+    from salesforce_flow_mcp.salesforce.deadline import call_deadline
+    from salesforce_flow_mcp.salesforce.errors import CallDeadlineExceeded
+
+    expired = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(401, json=expired))
+    credentials = SlowRefresh()
+    client = SalesforceClient(credentials, transport=transport)
+    with pytest.raises(CallDeadlineExceeded):
+        async with call_deadline(0.1):
+            await client.get("/limits")
+    assert credentials.rotated, "the refresh finished, and its rotated token with it"
+    await client.aclose()

@@ -138,8 +138,11 @@ class SalesforceClient:
     ) -> Reply:
         """Send one request; raise a SalesforceError (errors.py) unless the status is 2xx or in `accept_statuses`."""
         method = method.upper()
-        # The token first: some sign-in modes learn the instance URL from the token response.
-        token = await self._credential(self.credentials.access_token())
+        # The token first: some sign-in modes learn the instance URL from the token response. Like a refresh, a
+        # first sign-in is never cut off by a call's deadline (a stored login may rotate its refresh token on the
+        # way); the token endpoint's own timeout bounds it.
+        with anyio.CancelScope(shield=True):
+            token = await self._credential(self.credentials.access_token())
         url = self.url_for(path)
         refreshed = False
         attempt = 0
