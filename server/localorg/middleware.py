@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 _VERSIONED = re.compile(r"^/services/data/v([^/]+)(?:/|$)")
 _VERSIONS = frozenset(SUPPORTED_VERSIONS)
+# Versions 7.0 through 30.0 are retired: REST answers 410 GONE (API End-of-Life Policy); the body is not documented.
+_RETIRED_VERSIONS = frozenset(f"{n}.0" for n in range(7, 31))
 HOOK_PREFIX = "/__org/"
 SUBREQUEST = "org.subrequest"  # scope key: a composite subrequest, checked once with its batch (counted alone)
 UNCOUNTED = "org.uncounted"  # scope key: a subrequest of a Tooling composite request, which counts once as a whole
@@ -91,6 +93,8 @@ class OrgMiddleware:
                 return INVALID_SESSION
             scope["org.session"] = info
         match = _VERSIONED.match(path)
+        if is_api and match is not None and match.group(1) in _RETIRED_VERSIONS:
+            return OrgError(410, "GONE", f"API version {match.group(1)} is retired; use one that /services/data lists")
         if is_api and match is not None and match.group(1) not in _VERSIONS:
             return OrgError(404, "NOT_FOUND", "The requested resource does not exist")
         return None

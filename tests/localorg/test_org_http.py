@@ -57,6 +57,16 @@ async def test_versions_list_is_public_and_resources_need_a_token(org_client: ht
     assert r.status_code == 200 and r.json()["query"] == f"{V}/query" and r.json()["tooling"] == f"{V}/tooling"
 
 
+@pytest.mark.parametrize("version", ["v7.0", "v21.0", "v30.0"])
+async def test_retired_version_is_410(org_client: httpx2.AsyncClient, version: str) -> None:
+    """API End-of-Life Policy (REST API Developer Guide, api_rest_eol.htm): versions 7.0 through 30.0 are retired
+    and "REST API returns the 410:GONE error code"; 31.0 and later are still served."""
+    r = await org_client.get(f"/services/data/{version}/actions/custom/flow")
+    assert r.status_code == 410
+    assert r.json()[0]["errorCode"] == "GONE" and version[1:] in r.json()[0]["message"]
+    assert (await org_client.get("/services/data/v31.0/actions/custom/flow")).status_code == 200
+
+
 @pytest.mark.parametrize("version", ["v69.0", "v99.0", "v59", "vabc", "59.0"])
 async def test_unsupported_version_is_404(org_client: httpx2.AsyncClient, version: str) -> None:
     r = await org_client.get(f"/services/data/{version}/actions/custom/flow")
