@@ -3,50 +3,23 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx2
 import pytest
 from mcp import Client
 
+from tests.remote.procs import serve_http
 from tests.support import PROTOCOL_MODES
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
-SERVE = (sys.executable, "-m", "salesforce_flow_mcp", "serve")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def mcp_url() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*SERVE, "--demo", "--transport", "http", "--port", str(port), "--auth", "none"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}/mcp"
-    try:
-        for _ in range(300):  # up to 30 s for the process to listen
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.1):
-                    break
-            except OSError:
-                if process.poll() is not None:
-                    raise AssertionError(process.stderr.read().decode() if process.stderr else "exited") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def mcp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The server on a port it picks itself (--port 0) and prints: no race for a free port."""
+    with serve_http(["--demo", "--auth", "none"], tmp_path_factory.mktemp("http")) as served:
+        yield served.url
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)

@@ -12,6 +12,7 @@ import anyio
 import uvicorn
 
 from .. import defaults
+from ..sockets import listening_socket
 from .app import create_org_app
 from .flows.engine.governor import DEFAULT_LOOP_GUARD
 from .oauth.connected_apps import DEFAULT_CLI_CALLBACK, ConnectedApp, connected_apps
@@ -19,22 +20,6 @@ from .store.records import ADMIN_USERNAME
 from .store.state import OrgState
 
 log = logging.getLogger(__name__)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio turns Nagle's algorithm off only on sockets that say they are TCP, and with it on
-    # every answer waited for a delayed ACK (docs/benchmarks.md, "Found outside the server's files").
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
 
 
 class _Server(uvicorn.Server):
@@ -81,7 +66,7 @@ async def serve_org(
     `partial_save` is the org's InvocableActionSettings.isPartialSaveAllowed (off, as in an org that has not turned
     that critical update on); `loop_guard` the executed-element count at which an interview is stopped as endless.
     """
-    sock = _bind(host, port)
+    sock = listening_socket(host, port)
     actual_port = sock.getsockname()[1]
     scheme = "https" if ssl_certfile else "http"
     base_url = f"{scheme}://{_url_host(host)}:{actual_port}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp
 
 from ..config import EmbeddedOrg, OrgTarget, Settings
 from ..connect import NotConfiguredError
+from ..sockets import listening_socket
 from .bearer import SharedTokenVerifier
 from .binding import HttpOptions
 from .governance import AuditLog, FlowPolicy, Governance, GovernanceError, RateLimit
@@ -103,12 +105,18 @@ def build_http_app(
 async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -> None:
     from ..runtime import mcp_server
 
+    try:
+        sock = listening_socket(options.host, options.port)
+    except OSError as exc:
+        raise NotConfiguredError(f"cannot listen on {options.host}:{options.port}: {exc}") from None
+    options = replace(options, port=int(sock.getsockname()[1]))  # --port 0: the one the system picked
     oauth = None
     rules: Governance | None = None
     if options.auth == "oauth":
         from .oauth_app import OAuthSetupError, open_oauth_server
 
         if isinstance(org, EmbeddedOrg):
+            sock.close()
             raise NotConfiguredError(
                 "--auth oauth signs users in at a real org's login page, which the in-process demo org has not: run "
                 "`salesforce-flow-mcp org serve` and point SALESFORCE_INSTANCE_URL / SALESFORCE_LOGIN_URL at it"
@@ -116,6 +124,7 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
         try:
             oauth = open_oauth_server(settings, options)
         except (OAuthSetupError, ValueError) as exc:
+            sock.close()
             raise NotConfiguredError(str(exc)) from None
     try:
         async with mcp_server(settings, org, oauth.credentials if oauth else None) as running:
@@ -133,8 +142,9 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
                 sys.stderr.flush()
             config = uvicorn_config(app, options.host, options.port)
             logger.warning("MCP over streamable HTTP at %s (auth: %s)", options.resource_url, options.auth)
-            await uvicorn.Server(config).serve()
+            await uvicorn.Server(config).serve(sockets=[sock])
     finally:
+        sock.close()
         if oauth is not None:
             await oauth.aclose()
         if rules is not None and rules.audit is not None:

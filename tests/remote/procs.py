@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,26 +43,27 @@ class Served:
         return self.stderr_path.read_text(errors="replace")
 
 
-def wait_listening(process: subprocess.Popen[bytes], port: int, log: Path, seconds: float = 60) -> None:
+_LISTENING = re.compile(r"MCP over streamable HTTP at http://[^/\s]+:(\d+)/mcp")
+
+
+def wait_listening(process: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> int:
+    """The port the server says it listens on (it prints it once its socket is bound, so --port 0 needs no guess)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            if process.poll() is not None:
-                raise AssertionError(f"server exited {process.returncode}: {log.read_text()}") from None
-            time.sleep(0.1)
+        found = _LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            return int(found.group(1))
+        if process.poll() is not None:
+            raise AssertionError(f"server exited {process.returncode}: {log.read_text()}")
+        time.sleep(0.1)
     raise AssertionError(f"server did not listen within {seconds} s: {log.read_text()}")
 
 
 @contextmanager
-def serve_http(
-    args: Sequence[str], tmp: Path, env: dict[str, str] | None = None, port: int | None = None
-) -> Iterator[Served]:
-    """`salesforce-flow-mcp serve --transport http --port P ARGS`, stderr to a file (it may print a token)."""
-    port = port or free_port()
-    log = tmp / f"serve-{port}.stderr"
+def serve_http(args: Sequence[str], tmp: Path, env: dict[str, str] | None = None, port: int = 0) -> Iterator[Served]:
+    """`salesforce-flow-mcp serve --transport http --port P ARGS` (P 0 by default: the server picks one and prints
+    it), stderr to a file (it may print a token)."""
+    log = Path(tempfile.mkstemp(dir=tmp, prefix="serve-", suffix=".stderr")[1])
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
     command = [sys.executable, "-m", "salesforce_flow_mcp", "serve", "--transport", "http", "--port", str(port)]
     with log.open("wb") as err:
@@ -68,8 +71,8 @@ def serve_http(
             [*command, *args], stdout=subprocess.DEVNULL, stderr=err, env={**clean, **(env or {})}
         )
     try:
-        wait_listening(process, port, log)
-        yield Served(process, port, log)
+        printed = wait_listening(process, log)
+        yield Served(process, port or printed, log)  # with --public-url the line names the public URL
     finally:
         process.terminate()
         try:
