@@ -33,6 +33,7 @@ console.log(JSON.stringify(config));
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(600),  # pip installs the dependencies into the bundle: a minute or two on a loaded machine
     pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed: no official mcpb to pack with"),
 ]
 

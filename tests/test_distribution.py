@@ -15,7 +15,7 @@ from mcp import Client, StdioServerParameters
 from tests.support import REPO
 
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # builds, and pipx/uvx fetch from PyPI
 
 
 def run(*argv: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
