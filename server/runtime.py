@@ -19,7 +19,7 @@ from .remote.binding import HttpOptions
 from .salesforce.client import SalesforceClient
 from .salesforce.describe_cache import DescribeCache, default_cache_dir
 from .salesforce.invocable_flows import InvocableFlowFetcher
-from .startup_tuning import startup_tuning
+from .startup_tuning import StartupTuning, startup_tuning
 from .tools.flow_effects import summarize
 
 # The MCP side is imported where first needed, once the org's first flow requests are out: see mcp_side.py.
@@ -125,21 +125,39 @@ async def mcp_server(
     `identity` wraps the configured credentials (see connect.connect)."""
     settings = for_org(settings, org)
     with startup_tuning() as tuning:
-        async with connect(settings, org, identity) as connection, anyio.create_task_group() as group:
-            client = connection.client
-            loader = flow_loader(client, settings, describe_client=connection.bursts)
-            if loader is not None:
-                loader.start_early(group)  # the org answers while the MCP side is imported
-            running = assemble(client, settings, loader=loader, org=org)
-            if running.flows is not None:
-                group.start_soon(running.flows.run)
+        async with (
+            connect(settings, org, identity) as connection,
+            running_server(connection.client, settings, org, bursts=connection.bursts, tuning=tuning) as running,
+        ):
+            yield running
+
+
+@asynccontextmanager
+async def running_server(
+    client: SalesforceClient,
+    settings: Settings,
+    org: OrgTarget,
+    *,
+    bursts: Callable[[], SalesforceClient] | None = None,
+    tuning: StartupTuning | None = None,
+) -> AsyncIterator[Running]:
+    """The server over a connected client, as mcp_server runs it (and the tests, over an org of their own): the first
+    flow requests out, the MCP side assembled, the catalogue loading in the background; `tuning` ends once it is in."""
+    async with anyio.create_task_group() as group:
+        loader = flow_loader(client, settings, describe_client=bursts)
+        if loader is not None:
+            loader.start_early(group)  # the org answers while the MCP side is imported
+        running = assemble(client, settings, loader=loader, org=org)
+        if running.flows is not None:
+            group.start_soon(running.flows.run)
+            if tuning is not None:
                 group.start_soon(tuning.end_when, running.flows.wait_ready)
-            else:
-                tuning.end()
-            try:
-                yield running
-            finally:
-                group.cancel_scope.cancel()
+        elif tuning is not None:
+            tuning.end()
+        try:
+            yield running
+        finally:
+            group.cancel_scope.cancel()
 
 
 @asynccontextmanager

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx2
 from mcp import Client
 
@@ -17,7 +16,7 @@ from salesforce_flow_mcp.config import EmbeddedOrg, Settings
 from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
-from salesforce_flow_mcp.runtime import Running, assemble
+from salesforce_flow_mcp.runtime import Running, running_server
 from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,19 +100,14 @@ async def org_stack(
         retry=FAST_RETRY,
     )
     config = Settings(dialect=dialect, **{"cache_dir": "", "refresh_interval": 0, **settings})  # type: ignore[arg-type]
-    running = assemble(salesforce, config, org=EmbeddedOrg())
     headers = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
-    async with (
-        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=DEMO_INSTANCE_URL, headers=headers) as org,
-        anyio.create_task_group() as group,
-    ):
-        if running.flows is not None:
-            group.start_soon(running.flows.run)
-            if wait_for_flows:
+    hooks = httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=DEMO_INSTANCE_URL, headers=headers)
+    try:
+        # The composition the server runs (runtime.running_server), over this org instead of one it makes itself.
+        async with hooks as org, running_server(salesforce, config, EmbeddedOrg(flows_dir)) as running:
+            if running.flows is not None and wait_for_flows:
                 await running.flows.wait_ready()
-        try:
             async with Client(running.server, mode=mode, **(client_options or {})) as client:
                 yield Stack(client, org, state, salesforce, running)
-        finally:
-            group.cancel_scope.cancel()
-            await salesforce.aclose()
+    finally:
+        await salesforce.aclose()
