@@ -3,6 +3,7 @@ embedded org in-process."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import httpx2
 
 from . import defaults
 from .auth.credentials import Credentials, StaticCredentials, credentials_from_settings
-from .auth.errors import AuthError
+from .auth.errors import AuthError, TokenEndpointUnavailable
 from .auth.masking import register_secret
 from .config import EmbeddedOrg, OrgTarget, Settings
 from .salesforce.api_versions import choose_api_version
@@ -26,6 +27,9 @@ DEMO_INSTANCE_URL = "http://127.0.0.1:0"
 
 class NotConfiguredError(RuntimeError):
     """No org is configured (or its configuration cannot sign in); the message says how to get one."""
+
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,23 +60,39 @@ async def connect(
         raise NotConfiguredError(str(exc)) from exc
     if identity is not None:
         credentials = identity(credentials)
+    reachable = True
     try:
         # The instance URL (which the version cache and the describe cache are keyed on) of some modes, the sf CLI's
         # and a refresh token's without SALESFORCE_INSTANCE_URL, is known once the first token is in.
         await credentials.access_token()
+    except TokenEndpointUnavailable as exc:
+        # A network blip at start is not a configuration problem: where the org's URL is known without a token, serve
+        # as configured and let each call ask for a token again, instead of setup mode until a restart.
+        if not _knows_instance_url(credentials):
+            await credentials.aclose()
+            raise NotConfiguredError(exc.message) from exc
+        logger.warning("%s; serving anyway, the next call asks for a token again", exc.message)
+        reachable = False
     except AuthError as exc:
         await credentials.aclose()
         raise NotConfiguredError(exc.message) from exc
     version = settings.api_version or defaults.API_VERSION
     client = SalesforceClient(credentials, api_version=version, slots=RequestSlots(settings.max_in_flight))
     try:
-        if settings.api_version is None:
+        if settings.api_version is None and reachable:
             client.api_version = await choose_api_version(client, _cache_dir(settings))
         bursts = partial(SalesforceClient, client.credentials, api_version=client.api_version, slots=client.slots)
         yield Connection(client, bursts)
     finally:
         await client.aclose()
         await credentials.aclose()
+
+
+def _knows_instance_url(credentials: Credentials) -> bool:
+    try:
+        return bool(credentials.instance_url)
+    except RuntimeError:  # the modes that learn it from their first token
+        return False
 
 
 @asynccontextmanager

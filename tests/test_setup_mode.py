@@ -58,3 +58,32 @@ def test_tools_without_an_org_still_exits_with_the_steps(tmp_path: Path) -> None
     )
     assert done.returncode == 1 and "--demo" in done.stderr and "login" in done.stderr
     assert done.stdout == ""
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_token_endpoint_at_start_is_not_setup_mode(tmp_path: Path) -> None:
+    """A network failure while the first token is fetched says nothing about the configuration: the server serves
+    the configured tools (no setup_status, which would stay until a restart) and each call asks for a token again."""
+    port = closed_port()
+    env = clean_env(tmp_path) | {
+        "SALESFORCE_INSTANCE_URL": f"http://127.0.0.1:{port}",
+        "SALESFORCE_LOGIN_URL": f"http://127.0.0.1:{port}",
+        "SALESFORCE_REFRESH_TOKEN": "5Aep861-not-a-real-refresh-token",
+        "SALESFORCE_CLIENT_ID": "our-external-client-app",
+    }
+    server = StdioServerParameters(command=sys.executable, args=["-m", "salesforce_flow_mcp", "serve"], env=env)
+    async with Client(server, mode="legacy") as client:
+        tools = {tool.name for tool in (await client.list_tools()).tools}
+        assert "setup_status" not in tools and "invoke_flow" in tools
+        for _ in range(2):  # every call tries again; none of them reports "not configured"
+            answer = await client.call_tool("list_flows", {})
+            assert answer.is_error and "unreachable" in text_of(answer)
+            assert "Not connected to a Salesforce org" not in text_of(answer)

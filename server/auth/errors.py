@@ -1,4 +1,9 @@
-"""The error the auth package raises to its callers, and the one kind of it callers act on."""
+"""The errors the auth package raises to its callers.
+
+AuthError                    a sign-in problem the user must fix (the message says how)
+ ├── TokenEndpointUnavailable the token endpoint is unreachable or answered 5xx: try again later
+ └── InvalidGrantError       the refresh token, code or assertion is spent or revoked
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ class AuthError(Exception):
     @property
     def message(self) -> str:
         return str(self.args[0])
+
+
+class TokenEndpointUnavailable(AuthError):
+    """The token endpoint could not be reached or answered 5xx: nothing is wrong with the configuration, and the
+    same request may work later (the server keeps serving and asks again at the next call)."""
 
 
 class InvalidGrantError(AuthError):

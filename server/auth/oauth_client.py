@@ -19,7 +19,7 @@ import httpx2
 
 from .. import defaults
 from ..urls import UnsafeURLError, require_safe_url
-from .errors import AuthError, InvalidGrantError
+from .errors import AuthError, InvalidGrantError, TokenEndpointUnavailable
 from .masking import register_secret
 
 if TYPE_CHECKING:
@@ -283,10 +283,11 @@ class OAuthClient:
             raise (InvalidGrantError(message) if code == "invalid_grant" else AuthError(message)) from None
         except httpx2.HTTPStatusError as exc:
             status = exc.response.status_code
+            error = TokenEndpointUnavailable if status >= 500 else AuthError
             tail = "try again later" if status >= 500 else "check the login URL"
-            raise AuthError(f"Could not {what}: the token endpoint {url} answered HTTP {status}; {tail}.") from None
+            raise error(f"Could not {what}: the token endpoint {url} answered HTTP {status}; {tail}.") from None
         except httpx2.HTTPError as exc:
-            raise AuthError(
+            raise TokenEndpointUnavailable(
                 f"Could not {what}: {url} is unreachable ({type(exc).__name__}); check the network."
             ) from None
         except ValueError:  # a 2xx/4xx body that is not a JSON object (an HTML error page, a proxy)
