@@ -8,6 +8,7 @@ __all__ = [
     "CALL_TIMEOUT",
     "CATALOGUE_WAIT",
     "CONNECT_TIMEOUT",
+    "HOST_TOOL_CAP",
     "INVOKE_BATCH_SIZE",
     "LONG_CALL_BOUND",
     "MAX_FLOW_TOOLS",
@@ -22,7 +23,10 @@ __all__ = [
 # The oldest REST API version the server speaks: it uses the newest the org offers unless one is pinned
 # (salesforce/api_versions.py); the embedded org answers unversioned routes with it.
 API_VERSION = "59.0"
-MAX_FLOW_TOOLS = 100  # above this many flows: search_flows + invoke_flow instead of one tool each
+HOST_TOOL_CAP = 40  # Cursor's cap on tools per server, the smallest of the common hosts (VS Code: 128)
+# Above this many flows: search_flows + invoke_flow instead of one tool each. With the ten operation tools and
+# refresh_flows the whole list stays within HOST_TOOL_CAP; --max-flow-tools raises it.
+MAX_FLOW_TOOLS = HOST_TOOL_CAP - 11
 REFRESH_INTERVAL = 300.0  # seconds between flow catalogue refreshes; 0 = on demand only
 CATALOGUE_WAIT = 10.0  # seconds tools/list waits for the first flow catalogue before answering without it
 MAX_QUERY_RECORDS = 10_000  # records a paged SOQL query collects before it stops following nextRecordsUrl

@@ -175,7 +175,7 @@ async def deploy(stack: Stack, name: str, label: str | None = None) -> None:
 
 async def test_describes_go_through_composite_batch_and_the_disk_cache(tmp_path: Path) -> None:
     state = OrgState.create(":memory:", None, access_token=DEMO_ACCESS_TOKEN)
-    async with org_stack(state=state, cache_dir=str(tmp_path)) as stack:
+    async with org_stack(state=state, cache_dir=str(tmp_path), max_flow_tools=100) as stack:
         for i in range(60):
             await deploy(stack, f"Echo_{i:03d}")
         summary = (await stack.call("refresh_flows")).structured_content
@@ -187,7 +187,7 @@ async def test_describes_go_through_composite_batch_and_the_disk_cache(tmp_path:
         assert stats.requests == 2 + math.ceil(60 / 25) + math.ceil(60 / 25)
         assert "flow_Echo_059" in await stack.tool_names()
     # A restart against the same org: every describe comes from the cache.
-    async with org_stack(state=state, cache_dir=str(tmp_path)) as stack:
+    async with org_stack(state=state, cache_dir=str(tmp_path), max_flow_tools=100) as stack:
         stats = stack.running.flows.loader.last_stats
         # Describes and metadata summaries both come from the cache, by version: no describe, no metadata read.
         assert (stats.listed, stats.described, stats.metadata_requests, stats.requests) == (66, 0, 0, 2)

@@ -17,7 +17,8 @@ from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry, InvocableF
 
 from .catalogue import CatalogueHooks, RegisteredTool
 from .flow_naming import assign_tool_names
-from .flow_tools import REFRESH_TOOL, flow_tools, refresh_tool, search_tool
+from .flow_search import search_tool
+from .flow_tools import REFRESH_TOOL, flow_tools, refresh_tool
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
 
 from salesforce_flow_mcp.aliases import Args
@@ -76,54 +75,7 @@ def _without_null_inputs(inputs: frozenset[str]) -> Callable[[Args], Args]:
     return prepare
 
 
-SEARCH_TOOL = "search_flows"
 REFRESH_TOOL = "refresh_flows"
-
-
-def search_tool(entries: Callable[[], list[FlowEntry]]) -> RegisteredTool:
-    """For large orgs: find flows by words in their name, label, description or parameters."""
-
-    async def run(args: Args) -> Outcome:
-        words = [w.lower() for w in str(args.get("query", "")).split() if w]
-        limit = int(args.get("limit", 10))
-        scored = []
-        for entry in entries():
-            text = _search_text(entry)
-            score = sum(text.count(w) for w in words) if words else 1
-            if score and all(w in text for w in words):
-                scored.append((-score, entry.api_name, entry))
-        scored.sort(key=lambda item: (item[0], item[1]))
-        flows = [_summary(entry) for _, _, entry in scored[:limit]]
-        return Outcome({"totalMatches": len(scored), "flows": flows})
-
-    input_schema = {
-        "type": "object",
-        "properties": {
-            "query": {"type": "string", "maxLength": 500, "description": "Words to look for; empty lists every flow"},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
-        },
-        "additionalProperties": False,
-    }
-    output_schema = {
-        "type": "object",
-        "properties": {
-            "totalMatches": {"type": "integer"},
-            "flows": {"type": "array", "items": {"type": "object", "additionalProperties": True}},
-        },
-        "additionalProperties": True,
-    }
-    tool = tool_definition(
-        SEARCH_TOOL,
-        "Search invocable flows",
-        "Search the org's invocable flows by words in their API name, label, description and parameters. Each "
-        "match lists its inputs (name, type, required); run it with invoke_flow using those input names.",
-        input_schema,
-        output_schema,
-        read_only=True,
-        destructive=False,
-        idempotent=True,
-    )
-    return RegisteredTool(tool, compile_input_schema(input_schema), run)
 
 
 def refresh_tool(refresh: Callable[[], Awaitable[Args]]) -> RegisteredTool:
@@ -143,33 +95,3 @@ def refresh_tool(refresh: Callable[[], Awaitable[Args]]) -> RegisteredTool:
         idempotent=True,
     )
     return RegisteredTool(tool, compile_input_schema(input_schema), run)
-
-
-def _search_text(entry: FlowEntry) -> str:
-    describe = entry.describe
-    parts = [entry.api_name, entry.label, str(describe.get("description") or "")]
-    for param in (describe.get("inputs") or []) + (describe.get("outputs") or []):
-        if isinstance(param, dict):
-            parts += [str(param.get("name") or ""), str(param.get("label") or ""), str(param.get("description") or "")]
-    return " ".join(parts).replace("_", " ").lower() + " " + entry.api_name.lower()
-
-
-def _summary(entry: FlowEntry) -> Args:
-    inputs = [
-        {
-            k: p.get(k)
-            for k in ("name", "type", "required", "maxOccurs", "sobjectType", "description")
-            if p.get(k) is not None
-        }
-        for p in entry.describe.get("inputs") or []
-        if isinstance(p, dict)
-    ]
-    return {
-        "flowApiName": entry.api_name,
-        "label": entry.label,
-        "description": entry.describe.get("description"),
-        "inputs": inputs,
-        "outputs": [p.get("name") for p in entry.describe.get("outputs") or [] if isinstance(p, dict)],
-        "invokeWith": json.dumps({"flowApiName": entry.api_name, "inputs": [{}]}),
-        "versionStatus": entry.versions.status() if entry.versions is not None else None,
-    }

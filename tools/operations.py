@@ -12,6 +12,7 @@ from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.sfid import API_NAME_PATTERN, SALESFORCE_ID_PATTERN
 
 from .outcome import Outcome, as_is
+from .result_bounds import bounded
 from .schemas import SUCCESS_SCHEMA, output_schema
 from .validation import ArgumentError, check_flow_soql, require_api_name, require_record_id
 
@@ -113,6 +114,12 @@ def _invoke_results(result: Any) -> Outcome:
     return Outcome(result)
 
 
+_QUERY_REST = (
+    "Ask for the rest with q ending in ORDER BY Id LIMIT {shown} OFFSET {shown} (then OFFSET {shown} more each "
+    "time; SOQL OFFSET goes up to 2,000), or narrow the WHERE clause."
+)
+
+
 def _arg(name: str) -> Callable[[Args], str | None]:
     def get(args: Args) -> str | None:
         value = args.get(name)
@@ -156,6 +163,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         output=output_schema("FlowListResponse"),
         hints=READ,
         checks=(_check_soql(required=False),),
+        result=bounded("records", _QUERY_REST),
     ),
     OperationTool(
         name="get_flow",
@@ -249,6 +257,11 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         properties={},
         output=output_schema("InvocableActionList"),
         hints=READ,
+        result=bounded(
+            "actions",
+            "Page through them with query_flows: SELECT ApiName, Label FROM FlowDefinitionView WHERE "
+            "ActiveVersionId != null ORDER BY ApiName LIMIT {shown} OFFSET {shown}.",
+        ),
     ),
     OperationTool(
         name="get_invocable_flow_metadata",
@@ -293,12 +306,14 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         title="Query flow records with SOQL",
         description=(
             "SOQL SELECT over flow objects (Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, "
-            "FlowInterview, ...). Returns records, totalSize, done (false: more remain)."
+            "FlowInterview, ...). Returns records, totalSize, done (false: more remain; truncated: how to get "
+            "them)."
         ),
         properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000}},
         required=("q",),
         output=output_schema("QueryResult"),
         hints=READ,
         checks=(_check_soql(required=True),),
+        result=bounded("records", _QUERY_REST),
     ),
 )
