@@ -191,6 +191,7 @@ def test_client_credentials_against_org_serve(live_org: tuple[str, str], tmp_pat
     env = org_env(live_org, tmp_path)
     del env["SALESFORCE_ACCESS_TOKEN"]
     env.update({"SALESFORCE_CLIENT_ID": "EmbeddedOrg", "SALESFORCE_CLIENT_SECRET": "cli-secret"})
+    env["SALESFORCE_MAX_FLOW_TOOLS"] = "100"  # the module's org has more flows than the default limit by now
     done = run("call", "flow_Route_Support_Case", "--args", '{"priority": "Critical"}', env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout)["structuredContent"]["assignedQueue"] == "Tier 3 Escalations"

@@ -34,6 +34,10 @@ async def test_the_default_limit_keeps_the_whole_list_within_40_tools() -> None:
         above = await names(stack)
         assert not any(n.startswith("flow_") for n in above)
         assert {"search_flows", "invoke_flow"} <= above and len(above) == 12
+        # A call to a flow's tool name says how to run the flow now.
+        missed = await stack.call("flow_Route_Support_Case", {"priority": "Low"})
+        text = missed.content[0].text  # type: ignore[union-attr]
+        assert missed.is_error and "run it with invoke_flow and flowApiName 'Route_Support_Case'" in text
 
 
 async def test_max_flow_tools_raises_the_limit() -> None:

@@ -226,6 +226,14 @@ class Catalogue:
     async def _unknown_tool(self, name: str) -> str:
         if self.read_only and name in {s.name for s in OPERATION_TOOLS}:
             return f"Unknown tool {quoted(name)} (hidden by --read-only). Call tools/list to see the available tools."
+        flow = name[len(FLOW_TOOL_PREFIX) :] if name.startswith(FLOW_TOOL_PREFIX) else None
+        if flow and self.read_only and flow in set(self.hooks.flow_names()):
+            return f"Unknown tool {quoted(name)} (--read-only hides the tools that run flows)."
+        if flow and flow in set(self.hooks.flow_names()):
+            return (
+                f"The flow {flow} has no tool of its own (the org has more flows than the flow-tool limit, "
+                f"--max-flow-tools): run it with invoke_flow and flowApiName {flow!r}; search_flows lists its inputs."
+            )
         message = f"Unknown tool {quoted(name)}." + did_you_mean(name, self.names())
         if name.startswith(FLOW_TOOL_PREFIX) and await flow_status(self.client, name[len(FLOW_TOOL_PREFIX) :]) == (
             "inactive"
