@@ -111,3 +111,30 @@ async def org_stack(
                 yield Stack(client, org, state, salesforce, running)
     finally:
         await salesforce.aclose()
+
+
+def self_signed_certificate(key: Any, common_name: str, *, ip: str | None = None) -> bytes:
+    """A PEM certificate for `key` (RSA or EC), signed by itself: a JWT-bearer app's certificate, or with `ip` one a
+    TLS server on that address presents (also its own CA, so a client can trust exactly it)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    if ip is not None:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), False)
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from salesforce_flow_mcp.auth.credentials import (
     AuthError,
@@ -24,6 +21,7 @@ from salesforce_flow_mcp.auth.credentials import (
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp
+from tests.support import self_signed_certificate
 
 from .helpers import Org, authorized_get, sign_in, stored_sign_in
 
@@ -42,19 +40,7 @@ def private_pem(key: rsa.RSAPrivateKey) -> bytes:
 
 
 def certificate_pem(key: rsa.RSAPrivateKey) -> str:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "salesforce-flow-mcp test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    return self_signed_certificate(key, "salesforce-flow-mcp test").decode()
 
 
 @pytest.fixture(scope="module")
