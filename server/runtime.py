@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["NotConfiguredError", "Running", "call_tool_json", "list_tools_json", "mcp_server", "serve"]
 
 logger = logging.getLogger(__name__)
+DescribeCaches = Callable[[str, str], DescribeCache]  # (instance URL, API version) -> that org's describe cache
 
 
 @dataclass
@@ -44,18 +45,21 @@ def flow_loader(
     settings: Settings,
     *,
     describe_client: Callable[[], SalesforceClient] | None = None,
+    describes: DescribeCaches | None = None,
 ) -> InvocableFlowFetcher | None:
     """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off.
 
     `describe_client` makes the clients that bursts of describes go through (see InvocableFlowFetcher); by default,
-    `client`.
+    `client`. `describes` makes the describe cache (org, API version) instead of the file, e.g. one shared by replicas;
+    an empty cache setting turns either off.
     """
     if not settings.flow_tools:
         return None
     cache = None
     cache_dir = settings.cache_dir if settings.cache_dir is not None else str(default_cache_dir())
     if cache_dir:
-        cache = DescribeCache(Path(cache_dir), client.credentials.instance_url, client.api_version)
+        org_key, api_version = client.credentials.instance_url, client.api_version
+        cache = describes(org_key, api_version) if describes else DescribeCache(Path(cache_dir), org_key, api_version)
     use_composite = settings.dialect == "salesforce"
     return InvocableFlowFetcher(
         client, use_composite=use_composite, cache=cache, describe_client=describe_client, summarize=summarize
@@ -118,16 +122,21 @@ def assemble(
 
 @asynccontextmanager
 async def mcp_server(
-    settings: Settings, org: OrgTarget, identity: Callable[[Credentials], Credentials] | None = None
+    settings: Settings,
+    org: OrgTarget,
+    identity: Callable[[Credentials], Credentials] | None = None,
+    describes: DescribeCaches | None = None,
 ) -> AsyncIterator[Running]:
     """A ready-to-serve server; the flow catalogue loads in the background while it runs.
 
-    `identity` wraps the configured credentials (see connect.connect)."""
+    `identity` wraps the configured credentials (see connect.connect); `describes`: see flow_loader."""
     settings = for_org(settings, org)
     with startup_tuning() as tuning:
         async with (
             connect(settings, org, identity) as connection,
-            running_server(connection.client, settings, org, bursts=connection.bursts, tuning=tuning) as running,
+            running_server(
+                connection.client, settings, org, bursts=connection.bursts, tuning=tuning, describes=describes
+            ) as running,
         ):
             yield running
 
@@ -140,11 +149,12 @@ async def running_server(
     *,
     bursts: Callable[[], SalesforceClient] | None = None,
     tuning: StartupTuning | None = None,
+    describes: DescribeCaches | None = None,
 ) -> AsyncIterator[Running]:
     """The server over a connected client, as mcp_server runs it (and the tests, over an org of their own): the first
     flow requests out, the MCP side assembled, the catalogue loading in the background; `tuning` ends once it is in."""
     async with anyio.create_task_group() as group:
-        loader = flow_loader(client, settings, describe_client=bursts)
+        loader = flow_loader(client, settings, describe_client=bursts, describes=describes)
         if loader is not None:
             loader.start_early(group)  # the org answers while the MCP side is imported
         running = assemble(client, settings, loader=loader, org=org)

@@ -20,6 +20,7 @@ from .binding import HttpOptions
 from .governance import AuditLog, FlowPolicy, Governance, GovernanceError, RateLimit
 from .health import ReadinessCheck, health_routes
 from .identity import UserContext
+from .shared_describes import shared_describes
 from .store import SqliteStore
 
 if TYPE_CHECKING:
@@ -126,8 +127,11 @@ async def serve_http(settings: Settings, org: OrgTarget, options: HttpOptions) -
         except (OAuthSetupError, ValueError) as exc:
             sock.close()
             raise NotConfiguredError(str(exc)) from None
+    # Replicas on one shared store share each org's describes too; one process keeps its file.
+    shared = oauth is not None and not isinstance(oauth.store, SqliteStore)
+    describes = shared_describes(oauth.store) if oauth is not None and shared else None
     try:
-        async with mcp_server(settings, org, oauth.credentials if oauth else None) as running:
+        async with mcp_server(settings, org, oauth.credentials if oauth else None, describes) as running:
             try:
                 rules = governance(running, settings, options, oauth)
             except GovernanceError as exc:

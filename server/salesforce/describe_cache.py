@@ -1,7 +1,9 @@
 """Invocable-flow describes cached on disk, keyed by org, API version and flow version.
 
 A warm start finds every active flow's describe here and sends no describe request at all. The file is rewritten
-atomically (temp file + os.replace), so a crash mid-write leaves the previous cache readable.
+atomically (temp file + os.replace), so a crash mid-write leaves the previous cache readable. Replicas sharing a
+store keep the same document in it instead (server/remote/shared_describes.py): prepare() and flush() are where
+such a cache reads and writes; for the file they do nothing, it is read on first use and written by replace_all().
 """
 
 from __future__ import annotations
@@ -35,25 +37,62 @@ def _private_dir(directory: Path) -> None:
         os.chmod(directory, 0o700)
 
 
+def cache_name(org_key: str, api_version: str) -> str:
+    """The name of one (org, API version)'s describes: the file's stem, and the shared store's key."""
+    digest = hashlib.sha256(f"{org_key}|{api_version}".encode()).hexdigest()[:24]
+    return f"describes-{digest}"
+
+
+def parse_document(raw: bytes, where: object) -> dict[str, dict[str, Any]]:
+    """The flows of a cache document, or {} when it is of another format or unreadable (logged, never raised)."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        logger.warning("ignoring unreadable describe cache %s: %s", where, exc)
+        return {}
+    if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("flows"), dict):
+        flows: dict[str, dict[str, Any]] = data["flows"]
+        return flows
+    return {}
+
+
 class DescribeCache:
     """One JSON file per (org, API version): {api_name: {"version": key, "describe": {...}}}."""
 
     def __init__(self, directory: Path, org_key: str, api_version: str) -> None:
-        digest = hashlib.sha256(f"{org_key}|{api_version}".encode()).hexdigest()[:24]
-        self.path = directory / f"describes-{digest}.json"
+        self.path = directory / f"{cache_name(org_key, api_version)}.json"
         self._entries: dict[str, dict[str, Any]] | None = None
+
+    async def prepare(self) -> None:
+        """Before a load's get() calls: a shared cache fetches its document here; the file is read on first use."""
+
+    async def flush(self) -> None:
+        """After replace_all(): a shared cache writes its document here; the file is written already."""
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        try:
+            return parse_document(self.path.read_bytes(), self.path)
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            logger.warning("ignoring unreadable describe cache %s: %s", self.path, exc)
+            return {}
+
+    def _write(self, payload: bytes) -> None:
+        try:
+            _private_dir(self.path.parent)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".describes-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            logger.warning("could not write the describe cache %s: %s", self.path, exc)
 
     def _load(self) -> dict[str, dict[str, Any]]:
         if self._entries is None:
-            self._entries = {}
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                if data.get("format") == FORMAT and isinstance(data.get("flows"), dict):
-                    self._entries = data["flows"]
-            except FileNotFoundError:
-                pass
-            except (OSError, ValueError) as exc:
-                logger.warning("ignoring unreadable describe cache %s: %s", self.path, exc)
+            self._entries = self._read()
         return self._entries
 
     def get(self, api_name: str, version: str) -> dict[str, Any] | None:
@@ -89,16 +128,6 @@ class DescribeCache:
             for name, (v, d) in entries.items()
             if v
         }
-        try:
-            _private_dir(self.path.parent)
-            # One C-encoded string, one write: json.dump's streamed chunks are much slower
-            # (docs/benchmarks.md, "What profiling found").
-            payload = json.dumps({"format": FORMAT, "flows": self._entries}, separators=(",", ":")).encode("utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".describes-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            logger.warning("could not write the describe cache %s: %s", self.path, exc)
+        # One C-encoded string, one write: json.dump's streamed chunks are much slower
+        # (docs/benchmarks.md, "What profiling found").
+        self._write(json.dumps({"format": FORMAT, "flows": self._entries}, separators=(",", ":")).encode("utf-8"))

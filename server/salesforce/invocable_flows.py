@@ -108,6 +108,8 @@ class InvocableFlowFetcher:
             return None
         entries: dict[str, FlowEntry] = {}
         missing: list[str] = []
+        if self.cache is not None:
+            await self.cache.prepare()
         for name, label in labelled:
             status = versions.get(name)
             cached = self.cache.get(name, _key(status)) if self.cache else None
@@ -126,6 +128,7 @@ class InvocableFlowFetcher:
         requests += metadata_requests
         if self.cache is not None and (fetched or len(entries) != len(actions) or missing or metadata_requests):
             self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()}, effects)
+            await self.cache.flush()
         if self.cache is not None:
             self.cache.release()
         entries = {name: replace(e, effects=_tuple(effects.get(name))) for name, e in entries.items()}
