@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,6 +22,8 @@ MCPB = REPO / "node_modules" / ".bin" / "mcpb"
 PLATFORMS = {"linux": "linux", "darwin": "darwin", "win32": "win32"}
 # Files pip leaves that no one runs from a bundle.
 DROP = ("bin", "__pycache__")
+BUILD_SOURCES = ("pyproject.toml", "README.md", "server", "tools")  # what the build backend reads
+IGNORE = shutil.ignore_patterns("__pycache__")
 
 
 def build(folder: Path, output: Path) -> Path:
@@ -28,8 +31,17 @@ def build(folder: Path, output: Path) -> Path:
         shutil.rmtree(folder)
     lib = folder / "server" / "lib"
     lib.mkdir(parents=True)
-    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", str(lib), str(REPO)]
-    subprocess.run(pip, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    with tempfile.TemporaryDirectory() as scratch:
+        # pip builds in the tree it is given (build/, *.egg-info): give it a copy, so the checkout stays as it was.
+        source = Path(scratch) / "source"
+        source.mkdir()
+        for name in BUILD_SOURCES:
+            if (REPO / name).is_dir():
+                shutil.copytree(REPO / name, source / name, ignore=IGNORE)
+            else:
+                shutil.copy2(REPO / name, source / name)
+        pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--target", str(lib), str(source)]
+        subprocess.run(pip, check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     for name in DROP:
         for path in list(lib.rglob(name)):
             shutil.rmtree(path, ignore_errors=True)

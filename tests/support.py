@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +21,21 @@ from salesforce_flow_mcp.runtime import Running, running_server
 from salesforce_flow_mcp.salesforce.client import RetryPolicy, SalesforceClient
 
 REPO = Path(__file__).resolve().parent.parent
+BUILD_SOURCES = ("pyproject.toml", "README.md", "server", "tools")  # what the build backend reads
+
+
+def copy_build_sources(dest: Path) -> Path:
+    """A copy of what a build reads: setuptools and pip write build/ and *.egg-info next to the sources they build,
+    and no test writes into the checkout."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in BUILD_SOURCES:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(REPO / name, dest / name)
+    return dest
+
+
 # Real Flow metadata from public repositories (tests/data/flows-corpus/SOURCES.md says from where and under which
 # licence), and the seed OpenAPI spec the tools implement.
 CORPUS = REPO / "tests" / "data" / "flows-corpus"

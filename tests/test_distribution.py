@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.support import REPO
+from tests.support import copy_build_sources
 
 BIN = Path(sys.executable).parent
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # builds, and pipx/uvx fetch from PyPI
@@ -27,7 +27,8 @@ def run(*argv: str, env: dict[str, str] | None = None, timeout: float = 600) -> 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("dist")
-    built = run(sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO))
+    source = copy_build_sources(tmp_path_factory.mktemp("source"))
+    built = run(sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source))
     text = built.stdout + built.stderr
     noisy = [
         line for line in text.splitlines() if "warning" in line.lower() and "byte-compiling is disabled" not in line

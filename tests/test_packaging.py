@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import venv
@@ -10,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
+from tests.support import REPO, copy_build_sources
 
-SOURCES = ("pyproject.toml", "README.md", "server", "tools")  # what the build reads
 PROBE = (
     "import salesforce_flow_mcp, salesforce_flow_mcp.tools.operations as ops;"
     "import salesforce_flow_mcp.localorg.flows.parse.loader as l;"
@@ -39,14 +37,7 @@ def pip(*args: str) -> None:
 
 @pytest.mark.slow
 def test_wheel_install_imports_the_package(tmp_path: Path) -> None:
-    # Built from a copy: setuptools writes build/ and *.egg-info next to the sources it builds.
-    source = tmp_path / "source"
-    source.mkdir()
-    for name in SOURCES:
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(REPO / name, source / name)
+    source = copy_build_sources(tmp_path / "source")
     pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(source))
     wheel = next((tmp_path / "dist").glob("salesforce_flow_mcp-*.whl"))
     target = tmp_path / "site"
