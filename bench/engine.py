@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.sections import Section
 from salesforce_flow_mcp.localorg.flows.engine.batch import run_batch
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.model import Flow
@@ -32,6 +33,9 @@ from salesforce_flow_mcp.localorg.store.records import RecordStore
 ROOT = Path(__file__).resolve().parent.parent
 SECTION_START = "<!-- engine: written by make bench (bench/engine.py) -->"
 SECTION_END = "<!-- /engine -->"
+SECTION = Section(SECTION_START, SECTION_END)
+existing_section = SECTION.existing
+write_section = SECTION.write
 NS = "http://soap.sforce.com/2006/04/metadata"
 BULK = 200
 
@@ -251,22 +255,6 @@ def render(results: EngineResults, command: str) -> str:
         SECTION_END,
     ]
     return "\n".join(lines)
-
-
-def existing_section(page: Path) -> str:
-    try:
-        text = page.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-    start, end = text.find(SECTION_START), text.find(SECTION_END)
-    return text[start : end + len(SECTION_END)] if 0 <= start < end else ""
-
-
-def write_section(page: Path, section: str) -> None:
-    text = page.read_text(encoding="utf-8") if page.exists() else "# Benchmarks\n"
-    old = existing_section(page)
-    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
-    page.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from bench.sections import Section
 from tests.remote.browser import MemoryStorage, oauth_client
 from tests.remote.live_org import live_org
 from tests.remote.procs import bearer_client, free_port, serve_http
@@ -30,6 +31,9 @@ from tests.remote.test_oauth import oauth_env
 ROOT = Path(__file__).resolve().parent.parent
 SECTION_START = "<!-- remote-load: written by python -m bench.remote_load -->"
 SECTION_END = "<!-- /remote-load -->"
+SECTION = Section(SECTION_START, SECTION_END)
+existing_section = SECTION.existing
+write_section = SECTION.write
 TOOL = "flow_Who_Am_I"
 
 
@@ -131,17 +135,6 @@ def render(results: dict[int, dict[str, float]], users: int, command: str) -> st
             SECTION_END,
         ]
     )
-
-
-def write_section(page: Path, section: str) -> None:
-    """Replace this benchmark's section of the page (or add it); `make bench` runs this after bench.run."""
-    text = page.read_text(encoding="utf-8") if page.exists() else "# Benchmarks\n"
-    start, end = text.find(SECTION_START), text.find(SECTION_END)
-    if 0 <= start < end:
-        text = text[:start] + section + text[end + len(SECTION_END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    page.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

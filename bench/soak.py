@@ -24,10 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .fuzz import FuzzLine, fuzz_lines
+from .sections import Section
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION_START = "<!-- soak: written by make soak -->"
 SECTION_END = "<!-- /soak -->"
+SECTION = Section(SECTION_START, SECTION_END)
+existing_section = SECTION.existing
+write_section = SECTION.write
 LINE_LIMIT = 64 * 1024 * 1024
 WARM_UP = 200
 
@@ -188,23 +192,6 @@ def render(report: FuzzReport, calls: int, seed: int) -> str:
             SECTION_END,
         )
     )
-
-
-def existing_section(page: Path) -> str:
-    """The soak section of a benchmarks page, for `make bench` to keep when it rewrites the rest."""
-    try:
-        text = page.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-    start, end = text.find(SECTION_START), text.find(SECTION_END)
-    return text[start : end + len(SECTION_END)] if 0 <= start < end else ""
-
-
-def write_section(page: Path, section: str) -> None:
-    text = page.read_text(encoding="utf-8") if page.exists() else "# Benchmarks\n"
-    old = existing_section(page)
-    text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
-    page.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,29 @@
+"""A benchmark's own section of docs/benchmarks.md, between two HTML comments, so each benchmark rewrites only its
+section and `make bench` keeps the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Section:
+    start: str  # the opening comment, e.g. "<!-- soak: written by make soak -->"
+    end: str  # the closing comment, e.g. "<!-- /soak -->"
+
+    def existing(self, page: Path) -> str:
+        """The section as the page has it now ("" when the page or the section is missing)."""
+        try:
+            text = page.read_text(encoding="utf-8")
+        except OSError:
+            return ""
+        start, end = text.find(self.start), text.find(self.end)
+        return text[start : end + len(self.end)] if 0 <= start < end else ""
+
+    def write(self, page: Path, section: str) -> None:
+        """Replace the section in the page, or add it at the end."""
+        text = page.read_text(encoding="utf-8") if page.exists() else "# Benchmarks\n"
+        old = self.existing(page)
+        text = text.replace(old, section) if old else text.rstrip("\n") + "\n\n" + section
+        page.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
