@@ -1,4 +1,4 @@
-"""Salesforce invocable-action parameter types -> JSON Schema, as a table (DESIGN.md, "One tool per invocable flow").
+"""Salesforce invocable-action parameter types -> JSON Schema, as a table (one row per type, read by flow_schema).
 
 Each row gives the JSON type a value has and, for inputs, the value constraints Salesforce states (length, format,
 Id shape, picklist values, sObject type). Outputs use only the JSON type: a schema stricter than what Salesforce

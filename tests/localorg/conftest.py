@@ -16,6 +16,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from salesforce_flow_mcp.localorg.flows.engine.actions import ActionRegistry
 from salesforce_flow_mcp.localorg.store.records import RecordStore
 
 NS = "http://soap.sforce.com/2006/04/metadata"
@@ -27,6 +28,12 @@ def store() -> Iterator[RecordStore]:
     conn = sqlite3.connect(":memory:")
     yield RecordStore(conn)
     conn.close()
+
+
+@pytest.fixture
+def actions() -> ActionRegistry:
+    """An action registry with no stubs (a test registers the ones it needs)."""
+    return ActionRegistry()
 
 
 def variable(name: str, data_type: str, *, is_input: bool = False, is_output: bool = False) -> str:

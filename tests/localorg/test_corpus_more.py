@@ -10,8 +10,7 @@ Salesforce Help "Flow Element: Update Records" (a record variable plus field val
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,18 +29,6 @@ NOW = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC)
 @pytest.fixture(scope="module")
 def corpus() -> dict[str, Flow]:
     return {flow.api_name: flow for flow in load_flow_dir(CORPUS)}
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
-
-
-@pytest.fixture
-def actions() -> ActionRegistry:
-    return ActionRegistry()
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ def corpus() -> dict[str, Flow]:
 
 
 @pytest.fixture
-def actions() -> ActionRegistry:
-    return ActionRegistry()
-
-
-@pytest.fixture
 def run(corpus: dict[str, Flow], store: RecordStore, actions: ActionRegistry) -> Callable[..., InterviewOutcome]:
     engine = FlowEngine(store, corpus.get, actions, base_url="http://127.0.0.1:8765")
 

@@ -101,11 +101,6 @@ def library() -> dict[str, Flow]:
 
 
 @pytest.fixture
-def actions() -> ActionRegistry:
-    return ActionRegistry()
-
-
-@pytest.fixture
 def engine(store: RecordStore, library: dict[str, Flow], actions: ActionRegistry) -> FlowEngine:
     return FlowEngine(store, library.get, actions, base_url="http://127.0.0.1:9999", clock=lambda: NOW)
 

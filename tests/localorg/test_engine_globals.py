@@ -8,23 +8,12 @@ profile's, else the organization default: Help, "Hierarchy Custom Settings"); $U
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.engine.merge_globals import ORG_ID
 from salesforce_flow_mcp.localorg.store.records import RecordStore
 from tests.localorg.test_engine import assign, build, outputs_of, ref, var
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
 
 
 def reader(*references: str) -> list[str]:

@@ -17,8 +17,6 @@ Sources (each test says which it follows):
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,18 +28,6 @@ from salesforce_flow_mcp.localorg.flows.engine.governor import GovernorLimits, L
 from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.store.records import RecordStore
 from tests.localorg.test_engine import assign, build, cond, connector, decision, lit, ref, var
-
-
-@pytest.fixture
-def store() -> Iterator[RecordStore]:
-    conn = sqlite3.connect(":memory:")
-    yield RecordStore(conn)
-    conn.close()
-
-
-@pytest.fixture
-def actions() -> ActionRegistry:
-    return ActionRegistry()
 
 
 @pytest.fixture
