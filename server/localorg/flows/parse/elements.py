@@ -249,7 +249,7 @@ def parse_transform(el: XmlElement, common: dict[str, Any]) -> Element:
     ]
     return Transform(
         **common,
-        data_type=(x.text(el, "dataType") or "String").strip(),
+        data_type=_data_type(el),
         is_collection=x.flag(el, "isCollection"),
         object_type=_clean(x.text(el, "objectType")),
         scale=x.integer(el, "scale", where),
@@ -315,11 +315,16 @@ def parse_variable(el: XmlElement) -> FlowVariable:
     )
 
 
+def _data_type(el: XmlElement) -> str:
+    """A resource's <dataType>, String when the file gives none."""
+    return (x.text(el, "dataType") or "String").strip()
+
+
 def parse_constant(el: XmlElement) -> Constant:
     name = x.required_text(el, "name", "<constants>")
     return Constant(
         name=name,
-        data_type=(x.text(el, "dataType") or "String").strip(),
+        data_type=_data_type(el),
         value=x.value(el, "value"),
         description=_clean(x.text(el, "description")),
     )
@@ -333,7 +338,7 @@ def parse_formula(el: XmlElement) -> Formula:
         raise FlowLoadError(f"{where}: missing <expression>")
     return Formula(
         name=name,
-        data_type=(x.text(el, "dataType") or "String").strip(),
+        data_type=_data_type(el),
         expression=expression,
         scale=x.integer(el, "scale", where),
         description=_clean(x.text(el, "description")),
@@ -354,7 +359,7 @@ def parse_choice(el: XmlElement) -> Choice:
     name = x.required_text(el, "name", "<choices>")
     return Choice(
         name=name,
-        data_type=(x.text(el, "dataType") or "String").strip(),
+        data_type=_data_type(el),
         value=x.value(el, "value"),
         choice_text=_clean(x.text(el, "choiceText")),
     )
