@@ -9,7 +9,6 @@ one; they say nothing about a real org. The result is the "Flow engine" section 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import cProfile
 import os
@@ -23,19 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.sections import Section
+from bench.sections import Section, bench_arguments
 from salesforce_flow_mcp.localorg.flows.engine.batch import run_batch
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.flows.parse.loader import parse_flow
 from salesforce_flow_mcp.localorg.store.records import RecordStore
 
-ROOT = Path(__file__).resolve().parent.parent
-SECTION_START = "<!-- engine: written by make bench (bench/engine.py) -->"
-SECTION_END = "<!-- /engine -->"
-SECTION = Section(SECTION_START, SECTION_END)
-existing_section = SECTION.existing
-write_section = SECTION.write
+SECTION = Section("<!-- engine: written by make bench (bench/engine.py) -->", "<!-- /engine -->")
 NS = "http://soap.sforce.com/2006/04/metadata"
 BULK = 200
 
@@ -220,7 +214,6 @@ def render(results: EngineResults, command: str) -> str:
     bulk = statistics.median(results.bulk_ms)
     route = statistics.median(results.route_ms)
     lines = [
-        SECTION_START,
         "## Flow engine",
         "",
         f"`{command}`; one thread, in process, an in-memory org. For comparing later engine changes with this one.",
@@ -252,18 +245,16 @@ def render(results: EngineResults, command: str) -> str:
         f"org's worker thread) the invoke took {route / bulk:.2f}x the in-process batch. Load average while "
         f"measuring: {results.load:.1f} (the machine is shared), so compare ratios from one run, not figures across "
         "runs.",
-        SECTION_END,
     ]
-    return "\n".join(lines)
+    return SECTION.wrap(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.engine", description=__doc__.split("\n")[0])
+    parser = bench_arguments("python -m bench.engine", __doc__ or "")
     parser.add_argument("--seconds", type=float, default=3.0, help="how long to repeat single interviews")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     section = render(measure(args.seconds), "make bench")
-    write_section(args.output, section)
+    SECTION.write(args.output, section)
     print(section)
     return 0
 

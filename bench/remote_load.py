@@ -7,7 +7,6 @@ Writes its section of docs/benchmarks.md; figures are ratios of two replicas to 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import shutil
@@ -21,19 +20,14 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bench.sections import Section
+from bench.sections import Section, bench_arguments
 from tests.remote.browser import MemoryStorage, oauth_client
 from tests.remote.live_org import live_org
 from tests.remote.procs import bearer_client, free_port, serve_http
 from tests.remote.redis_server import redis_server
 from tests.remote.test_oauth import oauth_env
 
-ROOT = Path(__file__).resolve().parent.parent
-SECTION_START = "<!-- remote-load: written by python -m bench.remote_load -->"
-SECTION_END = "<!-- /remote-load -->"
-SECTION = Section(SECTION_START, SECTION_END)
-existing_section = SECTION.existing
-write_section = SECTION.write
+SECTION = Section("<!-- remote-load: written by python -m bench.remote_load -->", "<!-- /remote-load -->")
 TOOL = "flow_Who_Am_I"
 
 
@@ -110,9 +104,8 @@ async def run(users: int, calls: int, work: Path) -> dict[int, dict[str, float]]
 
 def render(results: dict[int, dict[str, float]], users: int, command: str) -> str:
     one, two = results[1], results[2]
-    return "\n".join(
+    return SECTION.wrap(
         [
-            SECTION_START,
             f"## Shared server: {users} people over two replicas on Redis",
             "",
             *textwrap.wrap(
@@ -132,16 +125,14 @@ def render(results: dict[int, dict[str, float]], users: int, command: str) -> st
             f"{two['throughput'] / one['throughput']:.2f}x |",
             f"| p50 latency (ms) | {one['p50']:.0f} | {two['p50']:.0f} | {two['p50'] / one['p50']:.2f}x |",
             f"| p99 latency (ms) | {one['p99']:.0f} | {two['p99']:.0f} | {two['p99'] / one['p99']:.2f}x |",
-            SECTION_END,
         ]
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.remote_load", description=__doc__.split("\n")[0])
+    parser = bench_arguments("python -m bench.remote_load", __doc__ or "")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     if shutil.which("redis-server") is None:
         print(
@@ -155,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     command = "python -m bench.remote_load " + " ".join(sys.argv[1:]) if argv is None else "python -m bench.remote_load"
-    write_section(args.output, render(results, args.users, command.strip()))
+    SECTION.write(args.output, render(results, args.users, command.strip()))
     return 0 if all(r["failures"] == 0 for r in results.values()) else 1
 
 

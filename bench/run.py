@@ -18,7 +18,7 @@ import time
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from . import engine, tuning
+from . import engine, soak, tuning
 from .catalogue_size import demo_catalogue
 from .flows import flow_name, write_flows
 from .idle import IDLE_FLOWS, measure_idle, prepare_idle_org
@@ -34,7 +34,6 @@ from .scenarios import (
     started_session,
     time_start,
 )
-from .soak import existing_section
 
 log = logging.getLogger("bench")
 TOKEN = "00D!bench-token"
@@ -151,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     results, tuned = asyncio.run(run(args))
     command = "make bench" if argv is None and len(sys.argv) == 1 else "python -m bench.run " + " ".join(sys.argv[1:])
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    kept = existing_section(args.output)  # `make soak` writes its own section
-    kept_engine = engine.existing_section(args.output)  # and bench/engine.py its own
+    kept = soak.SECTION.existing(args.output)  # `make soak` writes its own section
+    kept_engine = engine.SECTION.existing(args.output)  # and bench/engine.py its own
     report = render(results, command)
     if tuned is not None:
         report = tuning.splice(report, tuning.render(tuned))

@@ -8,7 +8,6 @@ Resident memory (VmRSS) is read at the start, after a warm-up of 200 lines and a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import json
@@ -24,14 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .fuzz import FuzzLine, fuzz_lines
-from .sections import Section
+from .sections import Section, bench_arguments
 
-ROOT = Path(__file__).resolve().parent.parent
-SECTION_START = "<!-- soak: written by make soak -->"
-SECTION_END = "<!-- /soak -->"
-SECTION = Section(SECTION_START, SECTION_END)
-existing_section = SECTION.existing
-write_section = SECTION.write
+SECTION = Section("<!-- soak: written by make soak -->", "<!-- /soak -->")
 LINE_LIMIT = 64 * 1024 * 1024
 WARM_UP = 200
 
@@ -173,9 +167,8 @@ def render(report: FuzzReport, calls: int, seed: int) -> str:
         "The demo org runs in the same process, so its SQLite store (the records the fuzzed flow calls create) is "
         "part of the figure."
     )
-    return "\n".join(
+    return SECTION.wrap(
         (
-            SECTION_START,
             "## Soak: fuzzed lines over stdio",
             "",
             textwrap.fill(summary, 118),
@@ -189,20 +182,18 @@ def render(report: FuzzReport, calls: int, seed: int) -> str:
             f"| end / warm | {after / warm:.2f}x |",
             "",
             textwrap.fill(note, 118),
-            SECTION_END,
         )
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0])
+    parser = bench_arguments("python -m bench.soak", __doc__ or "")
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=15)
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     report = asyncio.run(soak(args.calls, args.seed))
     section = render(report, args.calls, args.seed)
-    write_section(args.output, section)
+    SECTION.write(args.output, section)
     print(section)
     return 0
 

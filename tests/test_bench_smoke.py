@@ -125,8 +125,8 @@ def test_engine_bench_runs_its_flows_and_writes_its_own_section(tmp_path: Path) 
     assert abs(sum(share for _, share in results.profile) - 100) < 0.5
     page = tmp_path / "benchmarks.md"
     page.write_text("# Benchmarks\n\nother sections\n", encoding="utf-8")
-    engine.write_section(page, engine.render(results, "make bench"))
-    engine.write_section(page, engine.render(results, "make bench"))
+    engine.SECTION.write(page, engine.render(results, "make bench"))
+    engine.SECTION.write(page, engine.render(results, "make bench"))
     text = page.read_text(encoding="utf-8")
     assert text.count("## Flow engine") == 1 and "other sections" in text
     assert "20-element flow" in text and "200 inputs in one transaction" in text

@@ -62,14 +62,14 @@ def test_a_bom_is_dropped_and_the_request_served() -> None:
 
 
 def test_the_soak_section_is_written_once_and_kept(tmp_path: Path) -> None:
-    from bench.soak import existing_section, render, write_section
+    from bench.soak import SECTION, render
 
     page = tmp_path / "benchmarks.md"
     page.write_text("# Benchmarks\n\nbench figures\n", encoding="utf-8")
     report = FuzzReport(lines=10, answered=10, rss_kib=[80 * 1024, 90 * 1024, 100 * 1024], seconds=1.0)
     report.by_code["result"] = 10
-    write_section(page, render(report, 10, 15))
-    write_section(page, render(report, 10, 15))  # again: replaced, not appended
+    SECTION.write(page, render(report, 10, 15))
+    SECTION.write(page, render(report, 10, 15))  # again: replaced, not appended
     text = page.read_text(encoding="utf-8")
     assert text.count("## Soak") == 1 and "bench figures" in text and "1.25x" in text
-    assert existing_section(page).startswith("<!-- soak") and all(len(line) <= 120 for line in text.splitlines())
+    assert SECTION.existing(page).startswith("<!-- soak") and all(len(line) <= 120 for line in text.splitlines())

@@ -15,7 +15,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 from ..urls import is_loopback_host
 
@@ -65,27 +65,18 @@ class HttpOptions:
         return self.base_url + "/mcp"
 
 
-def resolve_http_options(
-    host: str,
-    port: int,
-    auth: str | None = None,
-    token: str | None = None,
-    public_url: str | None = None,
-    env: Mapping[str, str] | None = None,
-    machine_clients: str | None = None,
-    store: str | None = None,
-    audit_log: str | None = None,
-    audit_inputs: bool = False,
-    rate_limit: str | None = None,
-) -> HttpOptions:
-    """Flags over the environment; raises BindRefusedError for what must not be served."""
+def resolve_http_options(flags: Mapping[str, Any], env: Mapping[str, str] | None = None) -> HttpOptions:
+    """The `serve` flags (argparse's names: host, port, auth, http_token, public_url, machine_clients, store,
+    audit_log, audit_inputs, rate_limit; a missing or None one is not given) over the environment; raises
+    BindRefusedError for what must not be served."""
     env = os.environ if env is None else env
-    mode = (auth or env.get(ENV_AUTH) or "token").strip().lower()
+    host, port, store = str(flags.get("host", "127.0.0.1")), int(flags.get("port", 8765)), flags.get("store")
+    mode = (flags.get("auth") or env.get(ENV_AUTH) or "token").strip().lower()
     if mode not in AUTH_MODES:
         raise BindRefusedError(f"--auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
-    token = token or env.get(ENV_HTTP_TOKEN) or None
-    public_url = public_url or env.get(ENV_PUBLIC_URL) or None
-    machine_clients = machine_clients or env.get(ENV_MACHINE_CLIENTS) or None
+    token = flags.get("http_token") or env.get(ENV_HTTP_TOKEN) or None
+    public_url = flags.get("public_url") or env.get(ENV_PUBLIC_URL) or None
+    machine_clients = flags.get("machine_clients") or env.get(ENV_MACHINE_CLIENTS) or None
     if store and mode != "oauth":
         raise BindRefusedError("--store needs --auth oauth (it keeps the signed-in users' tokens)")
     if machine_clients and mode != "oauth":
@@ -115,7 +106,7 @@ def resolve_http_options(
         public_url=public_url,
         machine_clients=machine_clients,
         store=store,
-        audit_log=audit_log or env.get(ENV_AUDIT_LOG) or ("-" if mode == "oauth" else None),
-        audit_inputs=audit_inputs,
-        rate_limit=rate_limit or env.get(ENV_RATE_LIMIT) or None,
+        audit_log=flags.get("audit_log") or env.get(ENV_AUDIT_LOG) or ("-" if mode == "oauth" else None),
+        audit_inputs=bool(flags.get("audit_inputs")),
+        rate_limit=flags.get("rate_limit") or env.get(ENV_RATE_LIMIT) or None,
     )

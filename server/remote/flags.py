@@ -58,15 +58,4 @@ def add_http_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def http_options(args: argparse.Namespace) -> HttpOptions:
-    return resolve_http_options(
-        args.host,
-        args.port,
-        args.auth,
-        args.http_token,
-        args.public_url,
-        machine_clients=args.machine_clients,
-        store=args.store,
-        audit_log=args.audit_log,
-        audit_inputs=args.audit_inputs,
-        rate_limit=args.rate_limit,
-    )
+    return resolve_http_options(vars(args))

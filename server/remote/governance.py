@@ -133,25 +133,15 @@ def _refusal(text: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=True)
 
 
+@dataclass(kw_only=True)
 class Governance:
-    def __init__(
-        self,
-        *,
-        org: str,
-        audit: AuditLog | None,
-        policy: FlowPolicy,
-        rate_limit: RateLimit | None,
-        store: Store | None,
-        flow_of_tool: Callable[[], Mapping[str, str]],
-        default_user: str,
-    ) -> None:
-        self.org = org
-        self.audit = audit
-        self.policy = policy
-        self.rate_limit = rate_limit
-        self.store = store
-        self.flow_of_tool = flow_of_tool  # the flow catalogue's current map (replaced on every refresh)
-        self.default_user = default_user  # who a request without an OAuth subject is (the shared token's holder)
+    org: str
+    audit: AuditLog | None
+    policy: FlowPolicy
+    rate_limit: RateLimit | None
+    store: Store | None
+    flow_of_tool: Callable[[], Mapping[str, str]]  # the flow catalogue's current map (replaced on every refresh)
+    default_user: str  # who a request without an OAuth subject is (the shared token's holder)
 
     async def __call__(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> Any:
         if ctx.method != "tools/call":

@@ -91,10 +91,13 @@ class FlowAuthProvider:
     async def load_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: str
     ) -> AuthorizationCode | None:
-        data = await self.records.get(hashed("code", authorization_code))
-        if data is None or data.get("client_id") != client.client_id:
-            return None
-        return AuthorizationCode.model_validate({**data, "code": authorization_code})
+        data = await self._held_by(client, "code", authorization_code)
+        return AuthorizationCode.model_validate({**data, "code": authorization_code}) if data else None
+
+    async def _held_by(self, client: OAuthClientInformationFull, kind: str, secret: str) -> dict[str, Any] | None:
+        """A stored code or refresh token, if it exists and was issued to this client (RFC 6749 §4.1.3, §6)."""
+        data = await self.records.get(hashed(kind, secret))
+        return data if data is not None and data.get("client_id") == client.client_id else None
 
     async def exchange_authorization_code(
         self, client: OAuthClientInformationFull, authorization_code: AuthorizationCode
@@ -110,25 +113,14 @@ class FlowAuthProvider:
         access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32) if with_refresh else None
         access_key, refresh_key = hashed("access", access), hashed("refresh", refresh) if refresh else None
         now = int(time.time())
+        granted: dict[str, Any] = {"token": "", "client_id": client_id, "scopes": scopes, "resource": self.resource_url}
         token = McpAccessToken(
-            token="",
-            client_id=client_id,
-            scopes=scopes,
-            expires_at=now + ACCESS_TOKEN_LIFETIME,
-            resource=self.resource_url,
-            subject=subject,
-            refresh_key=refresh_key,
+            **granted, subject=subject, expires_at=now + ACCESS_TOKEN_LIFETIME, refresh_key=refresh_key
         )
         await self.records.put(access_key, token.model_dump(mode="json"), ttl=ACCESS_TOKEN_LIFETIME)
         if refresh is not None and refresh_key is not None:
             stored = McpRefreshToken(
-                token="",
-                client_id=client_id,
-                scopes=scopes,
-                expires_at=now + REFRESH_TOKEN_LIFETIME,
-                resource=self.resource_url,
-                subject=subject,
-                access_key=access_key,
+                **granted, subject=subject, expires_at=now + REFRESH_TOKEN_LIFETIME, access_key=access_key
             )
             await self.records.put(refresh_key, stored.model_dump(mode="json"), ttl=REFRESH_TOKEN_LIFETIME)
         return OAuthToken(
@@ -143,10 +135,8 @@ class FlowAuthProvider:
     async def load_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: str
     ) -> McpRefreshToken | None:
-        data = await self.records.get(hashed("refresh", refresh_token))
-        if data is None or data.get("client_id") != client.client_id:
-            return None
-        return McpRefreshToken.model_validate({**data, "token": refresh_token})
+        data = await self._held_by(client, "refresh", refresh_token)
+        return McpRefreshToken.model_validate({**data, "token": refresh_token}) if data else None
 
     async def exchange_refresh_token(
         self, client: OAuthClientInformationFull, refresh_token: McpRefreshToken, scopes: list[str]

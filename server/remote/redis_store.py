@@ -5,8 +5,9 @@ token, released only by its holder, expiring by itself if a replica dies holding
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -26,74 +27,62 @@ class RedisStore:
         except ValueError as exc:
             raise StoreError(f"the store URL is not a Redis URL: {exc}") from None
 
-    def _fail(self, exc: Exception) -> StoreError:
-        return StoreError(f"Redis at {self._url_for_errors} is not answering ({type(exc).__name__})")
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """Every Redis error becomes a StoreError naming the server (never its password)."""
+        try:
+            yield
+        except RedisError as exc:
+            raise StoreError(f"Redis at {self._url_for_errors} is not answering ({type(exc).__name__})") from None
+
+    async def _value(self, command: Callable[[str], Awaitable[Any]], key: str) -> bytes | None:
+        with self._answering():
+            value = await command(PREFIX + key)
+        return bytes(value) if value is not None else None
 
     async def get(self, key: str) -> bytes | None:
-        try:
-            value = await self._redis.get(PREFIX + key)
-        except RedisError as exc:
-            raise self._fail(exc) from None
-        return bytes(value) if value is not None else None
+        return await self._value(self._redis.get, key)
 
     async def take(self, key: str) -> bytes | None:
-        try:
-            value = await self._redis.getdel(PREFIX + key)
-        except RedisError as exc:
-            raise self._fail(exc) from None
-        return bytes(value) if value is not None else None
+        return await self._value(self._redis.getdel, key)
 
     async def put(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        try:
+        with self._answering():
             if ttl is None:
                 await self._redis.set(PREFIX + key, value)
             elif ttl > 0:
                 await self._redis.set(PREFIX + key, value, px=max(1, int(ttl * 1000)))
             else:
                 await self._redis.delete(PREFIX + key)
-        except RedisError as exc:
-            raise self._fail(exc) from None
 
     async def delete(self, key: str) -> None:
-        try:
+        with self._answering():
             await self._redis.delete(PREFIX + key)
-        except RedisError as exc:
-            raise self._fail(exc) from None
 
     async def incr(self, key: str, ttl: float) -> int:
-        try:
+        with self._answering():
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(PREFIX + key)
                 pipe.pexpire(PREFIX + key, max(1, int(ttl * 1000)), nx=True)
                 count, _ = await pipe.execute()
-        except RedisError as exc:
-            raise self._fail(exc) from None
         return int(count)
 
     @asynccontextmanager
     async def lock(self, name: str, wait: float) -> AsyncIterator[None]:
         lock = self._redis.lock(PREFIX + name, timeout=LOCK_LEASE, blocking_timeout=wait)
-        try:
+        with self._answering():
             acquired = await lock.acquire()
-        except RedisError as exc:
-            raise self._fail(exc) from None
         if not acquired:
             raise LockTimeoutError(f"waited {wait:g} s for {name}")
         try:
             yield
         finally:
-            try:
+            with self._answering(), contextlib.suppress(LockError):  # LockError: the lease ran out first
                 await lock.release()
-            except LockError:  # the lease ran out first; someone else may hold it now
-                pass
-            except RedisError as exc:
-                raise self._fail(exc) from None
 
     async def ping(self) -> None:
-        try:
+        with self._answering():
             await self._redis.ping()
-        except RedisError as exc:
-            raise self._fail(exc) from None
 
     async def aclose(self) -> None:
         await self._redis.aclose()

@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
@@ -30,14 +30,12 @@ class Served:
     process: subprocess.Popen[bytes]
     port: int
     stderr_path: Path
+    base_url: str = field(init=False)  # http://127.0.0.1:PORT
+    url: str = field(init=False)  # the MCP endpoint
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return self.base_url + "/mcp"
+    def __post_init__(self) -> None:
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.url = self.base_url + "/mcp"
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.remote_load import SECTION_END, SECTION_START, render, write_section
+from bench.remote_load import SECTION, render
 
 FIGURES = {
     1: {"calls": 2000, "failures": 0, "throughput": 100.0, "p50": 200.0, "p99": 900.0},
@@ -21,8 +21,8 @@ def test_the_section_has_the_ratios_and_replaces_itself(tmp_path: Path) -> None:
         and "| p99 latency (ms) | 900 | 1800 | 2.00x |" in section
     )
     assert all(len(line) <= 120 for line in section.splitlines())
-    write_section(page, section)
-    write_section(page, section.replace("0.80x", "0.90x"))
+    SECTION.write(page, section)
+    SECTION.write(page, section.replace("0.80x", "0.90x"))
     text = page.read_text()
-    assert text.count(SECTION_START) == 1 and text.count(SECTION_END) == 1
+    assert text.count(SECTION.start) == 1 and text.count(SECTION.end) == 1
     assert "0.90x" in text and "0.80x" not in text and "other section" in text

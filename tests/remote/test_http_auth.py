@@ -38,28 +38,28 @@ MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "mcp.example.com"])
 def test_no_auth_beyond_loopback_is_refused(host: str) -> None:
     with pytest.raises(BindRefusedError, match="without authentication") as caught:
-        resolve_http_options(host, 8765, "none", env={})
+        resolve_http_options({"host": host, "port": 8765, "auth": "none"}, env={})
     assert "--auth token" in str(caught.value) and "--auth oauth" in str(caught.value)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
 def test_no_auth_is_allowed_on_loopback(host: str) -> None:
-    options = resolve_http_options(host, 8765, "none", env={})
+    options = resolve_http_options({"host": host, "port": 8765, "auth": "none"}, env={})
     assert options.auth == "none" and options.token is None
 
 
 def test_token_mode_is_the_default_and_generates_a_token() -> None:
-    first = resolve_http_options("127.0.0.1", 1, env={})
-    second = resolve_http_options("127.0.0.1", 1, env={})
+    first = resolve_http_options({"host": "127.0.0.1", "port": 1}, env={})
+    second = resolve_http_options({"host": "127.0.0.1", "port": 1}, env={})
     assert first.auth == "token" and first.token_generated
     assert first.token and second.token and first.token != second.token and len(first.token) >= 32
 
 
 def test_token_from_the_environment_and_a_short_token_refused() -> None:
-    options = resolve_http_options("0.0.0.0", 1, env={"SALESFORCE_FLOW_MCP_HTTP_TOKEN": TOKEN})
+    options = resolve_http_options({"host": "0.0.0.0", "port": 1}, env={"SALESFORCE_FLOW_MCP_HTTP_TOKEN": TOKEN})
     assert options.token == TOKEN and not options.token_generated
     with pytest.raises(BindRefusedError, match="at least 16 characters"):
-        resolve_http_options("127.0.0.1", 1, "token", "short", env={})
+        resolve_http_options({"host": "127.0.0.1", "port": 1, "auth": "token", "http_token": "short"}, env={})
 
 
 @pytest.mark.slow
