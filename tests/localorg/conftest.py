@@ -17,9 +17,10 @@ import httpx2
 import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.actions import ActionRegistry
+from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
+from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-
-NS = "http://soap.sforce.com/2006/04/metadata"
+from tests.localorg.flow_builders import NOW, flow_xml, variable
 
 
 @pytest.fixture
@@ -36,34 +37,22 @@ def actions() -> ActionRegistry:
     return ActionRegistry()
 
 
-def variable(name: str, data_type: str, *, is_input: bool = False, is_output: bool = False) -> str:
-    return (
-        f"<variables><name>{name}</name><dataType>{data_type}</dataType><isCollection>false</isCollection>"
-        f"<isInput>{str(is_input).lower()}</isInput><isOutput>{str(is_output).lower()}</isOutput>"
-        + ("<scale>2</scale>" if data_type == "Number" else "")
-        + "</variables>"
-    )
+@pytest.fixture
+def library() -> dict[str, Flow]:
+    """Flows that subflow elements can reach by name."""
+    return {}
 
 
-def flow_xml(
-    label: str,
-    *,
-    body: str = "",
-    start: str | None = None,
-    process_type: str = "AutoLaunchedFlow",
-    status: str = "Active",
-    description: str | None = None,
-    start_extra: str = "",
-) -> bytes:
-    """A flow-meta.xml document; `body` holds variables and elements, `start` the first element's name."""
-    connector = f"<connector><targetReference>{start}</targetReference></connector>" if start else ""
-    desc = f"<description>{description}</description>" if description else ""
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<Flow xmlns="{NS}"><apiVersion>59.0</apiVersion>{desc}'
-        f"<label>{label}</label><processType>{process_type}</processType>"
-        f"<start><locationX>0</locationX><locationY>0</locationY>{connector}{start_extra}</start>"
-        f"<status>{status}</status>{body}</Flow>"
-    ).encode()
+@pytest.fixture
+def engine(store: RecordStore, library: dict[str, Flow], actions: ActionRegistry) -> FlowEngine:
+    """An engine over `store`, `library` and `actions`, at the fixed time NOW, with base URL http://127.0.0.1:9999."""
+    return FlowEngine(store, library.get, actions, base_url="http://127.0.0.1:9999", clock=lambda: NOW)
+
+
+@pytest.fixture
+def run(engine: FlowEngine) -> Callable[..., InterviewOutcome]:
+    """`run(flow, inputs, **kw)`: one interview of `flow` on `engine`."""
+    return lambda flow, inputs=None, **kw: engine.run(flow, inputs or {}, **kw)
 
 
 GREET = flow_xml(

@@ -13,7 +13,7 @@ from pathlib import Path
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.engine.merge_globals import ORG_ID
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.test_engine import assign, build, outputs_of, ref, var
+from tests.localorg.flow_builders import assign, build, outputs_of, ref, var
 
 
 def reader(*references: str) -> list[str]:

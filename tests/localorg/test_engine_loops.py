@@ -8,31 +8,10 @@ and Salesforce Help, Flow Element: Loop (https://help.salesforce.com/s/articleVi
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-
 import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
-from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.test_engine import assign, build, connector, lit, outputs_of, ref, var
-
-
-@pytest.fixture
-def engine() -> Iterator[FlowEngine]:
-    conn = sqlite3.connect(":memory:")
-    yield FlowEngine(RecordStore(conn), lambda name: None)
-    conn.close()
-
-
-def loop(name: str, collection: str, body: str | None, done: str | None, *, manual: str = "", order: str = "") -> str:
-    manual_xml = f"<assignNextValueToReference>{manual}</assignNextValueToReference>" if manual else ""
-    order_xml = f"<iterationOrder>{order}</iterationOrder>" if order else ""
-    return (
-        f"<loops><name>{name}</name><label>{name}</label>{manual_xml}<collectionReference>{collection}"
-        f"</collectionReference>{order_xml}{connector(body, 'nextValueConnector')}"
-        f"{connector(done, 'noMoreValuesConnector')}</loops>"
-    )
+from tests.localorg.flow_builders import assign, build, lit, loop, outputs_of, ref, var
 
 
 def test_a_manual_loop_variable_receives_each_item(engine: FlowEngine) -> None:

@@ -1,4 +1,4 @@
-"""Condition operators not covered by test_engine.py's operator table: IsEmpty on text and collections.
+"""Condition operators not covered by test_engine_values.py's operator table: IsEmpty on text and collections.
 
 Salesforce Help, "Flow Operators in Decision, Wait, and Collection Filter Elements"
 (https://help.salesforce.com/s/articleView?id=platform.flow_ref_operators_condition.htm): Is Empty is true for a
@@ -14,7 +14,7 @@ import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.test_engine import assign, build, cond, decision, lit, outputs_of, var
+from tests.localorg.flow_builders import assign, build, cond, decision, lit, outputs_of, var
 
 
 @pytest.mark.parametrize(

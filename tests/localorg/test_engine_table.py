@@ -21,25 +21,14 @@ The sync tests at the end fail when the doc gains a supported row without a case
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
-from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.test_engine import NOW, assign, build, cond, decision, lit, outputs_of, ref, var
+from tests.localorg.flow_builders import assign, build, cond, decision, lit, outputs_of, ref, var
 from tests.localorg.test_flow_engine_doc import table
 from tests.support import REPO
-
-
-@pytest.fixture
-def engine() -> Iterator[FlowEngine]:
-    conn = sqlite3.connect(":memory:")
-    yield FlowEngine(RecordStore(conn), lambda name: None, base_url="http://127.0.0.1:9999", clock=lambda: NOW)
-    conn.close()
-
 
 # ---- assignment operators --------------------------------------------------------------------------------------
 
@@ -198,7 +187,7 @@ GLOBAL_CASES: list[tuple[str, str, str, Any]] = [
 ]
 # Rows with their own tests elsewhere (they need org configuration or a whole interview).
 GLOBAL_ROWS_TESTED_ELSEWHERE = {
-    "$Flow.InterviewGuid": "test_engine.py::test_globals",
+    "$Flow.InterviewGuid": "test_engine_io.py::test_globals",
     "$Flow.ActiveStages": "test_engine_table.py::test_active_stages_is_empty",
     "$Setup": "test_engine_globals.py::test_setup_reads_the_users_then_profiles_then_org_default_custom_setting",
 }
@@ -304,19 +293,20 @@ def test_filter_collection_processor(engine: FlowEngine) -> None:
 
 ELEMENT_TESTS = {
     "assignments": "test_engine_table.py::test_assignment_operator_row",
-    "decisions": "test_engine.py::test_condition_logic",
+    "decisions": "test_engine_values.py::test_condition_logic",
     "loops": "test_engine_loops.py::test_iteration_order_with_the_automatic_loop_variable",
     "collectionProcessors": "test_engine_table.py::test_sort_collection_processor",
     "transforms": "test_engine_transforms.py::test_a_transform_maps_values_onto_one_record",
-    "recordLookups": "test_engine.py::test_lookup_filters_sort_limit_and_fields",
-    "recordCreates": "test_engine.py::test_create_update_delete_by_reference_and_filter",
-    "recordUpdates": "test_engine.py::test_create_update_delete_by_reference_and_filter",
-    "recordDeletes": "test_engine.py::test_create_update_delete_by_reference_and_filter",
-    "subflows": "test_engine.py::test_subflow_inputs_outputs_and_stored_outputs",
-    "actionCalls": "test_engine.py::test_registered_action_stub",
-    "customErrors": "test_engine.py::test_custom_error",
-    "waits": "test_engine.py::test_screens_and_waits_pause",
-    "screens": "test_engine.py::test_screens_and_waits_pause",
+    "recordLookups": "test_engine_records.py::test_lookup_filters_sort_limit_and_fields",
+    "recordCreates": "test_engine_records.py::test_create_update_delete_by_reference_and_filter",
+    "recordUpdates": "test_engine_records.py::test_create_update_delete_by_reference_and_filter",
+    "recordDeletes": "test_engine_records.py::test_create_update_delete_by_reference_and_filter",
+    "subflows": "test_engine_control.py::test_subflow_inputs_outputs_and_stored_outputs",
+    "actionCalls": "test_engine_calls.py::test_registered_action_stub",
+    "apexPluginCalls": "test_engine_calls.py::test_apex_plugin_call_runs_the_stub_registered_for_its_class",
+    "customErrors": "test_engine_control.py::test_custom_error",
+    "waits": "test_engine_control.py::test_screens_and_waits_pause",
+    "screens": "test_engine_control.py::test_screens_and_waits_pause",
     "recordRollbacks": "test_engine_transactions.py::test_roll_back_records_cancels_the_pending_changes_and_goes_on",
 }
 

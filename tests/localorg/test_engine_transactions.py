@@ -27,12 +27,7 @@ from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.engine.governor import GovernorLimits, LimitExceeded, Transaction
 from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.test_engine import assign, build, cond, connector, decision, lit, ref, var
-
-
-@pytest.fixture
-def engine(store: RecordStore, actions: ActionRegistry) -> FlowEngine:
-    return FlowEngine(store, lambda name: None, actions)
+from tests.localorg.flow_builders import assign, build, cond, connector, decision, lit, ref, var
 
 
 def lookup_in_loop(*, fault: bool = False) -> Flow:

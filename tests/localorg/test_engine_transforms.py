@@ -16,7 +16,7 @@ import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.test_engine import build, lit, outputs_of, ref, var
+from tests.localorg.flow_builders import build, lit, outputs_of, ref, var
 
 
 @pytest.fixture

@@ -104,14 +104,14 @@ def test_demo_flows_are_real_metadata() -> None:
 def test_unsupported_elements_are_listed() -> None:
     body = (
         "<processType>AutoLaunchedFlow</processType>"
-        "<apexPluginCalls><name>Undo</name><label>Undo</label></apexPluginCalls>"
+        "<steps><name>Undo</name><label>Undo</label></steps>"
         "<collectionProcessors><name>Recommend</name><label>R</label>"
         "<collectionProcessorType>RecommendationMapCollectionProcessor</collectionProcessorType>"
         "<collectionReference>x</collectionReference></collectionProcessors>"
         "<futureThing><name>Something_New</name><label>S</label></futureThing>"
     )
     loaded = parse_flow(flow(body), "Odd")
-    assert loaded.unsupported == ("apexPluginCalls:Undo", "collectionProcessors:Recommend", "futureThing:Something_New")
+    assert loaded.unsupported == ("steps:Undo", "collectionProcessors:Recommend", "futureThing:Something_New")
 
 
 def test_defaults_and_legacy_start() -> None:

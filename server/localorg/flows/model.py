@@ -224,6 +224,16 @@ class ActionCall(Element):
 
 
 @dataclass(frozen=True)
+class ApexPluginCall(Element):
+    """A legacy Apex action (`apexPluginCalls`, Metadata API FlowApexPluginCall): a class implementing
+    Process.Plugin, called with named inputParameters and copying named outputParameters into references."""
+
+    apex_class: str = ""
+    input_parameters: tuple[FieldValue, ...] = ()
+    output_parameters: tuple[OutputAssignment, ...] = ()
+
+
+@dataclass(frozen=True)
 class CustomError(Element):
     messages: tuple[str, ...] = ()
 
@@ -271,8 +281,8 @@ class Transform(Element):
 
 @dataclass(frozen=True)
 class UnsupportedElement(Element):
-    """An element kind the engine cannot run (recordRollbacks, apexPluginCalls, ...); `subtype` names the variant
-    of a kind it runs only in part (a collection processor type)."""
+    """An element kind the engine cannot run (steps, orchestratedStages, a tag it does not know); `subtype` names
+    the variant of a kind it runs only in part (a collection processor type)."""
 
     subtype: str | None = None
 

@@ -1,20 +1,18 @@
-"""Runners for the non-record elements: assignments, decisions, loops, screens, waits, subflows, actions,
-custom errors and collection processors. Each takes the interview and the element and returns the next element's
-name (None ends the interview)."""
+"""Runners for the elements that work on the interview's own values: assignments, decisions, loops, screens, waits,
+custom errors and collection processors (calls.py runs subflows, actions and plug-ins). Each takes the interview and
+the element and returns the next element's name (None ends the interview)."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import functools
-import logging
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from ..formula.compiler import FormulaError, truthy
 from ..model import (
-    ActionCall,
     Assignment,
     AssignmentItem,
     CollectionProcessor,
@@ -24,18 +22,14 @@ from ..model import (
     Element,
     Loop,
     Screen,
-    Subflow,
     Wait,
 )
-from .actions import ActionError, action_key
+from .calls import run_call_table
 from .conditions import LogicError, UnknownOperator, compare, evaluate_condition, evaluate_logic, values_equal
 from .interview_state import FlowFault, FlowHalt, Interview, LoopCursor, Paused, get_field
-from .values import ConversionError, normalize, to_json, to_number
+from .values import ConversionError, to_number
 
 __all__ = ["ASSIGNMENT_OPERATORS", "conditions_hold", "run_element_table"]
-
-log = logging.getLogger(__name__)
-MAX_SUBFLOW_DEPTH = 20
 
 
 # ---- conditions ------------------------------------------------------------------------------------------------
@@ -259,68 +253,6 @@ def run_unsupported(iv: Interview, el: Element) -> str | None:
     )
 
 
-# ---- subflows and actions --------------------------------------------------------------------------------------
-
-
-def run_subflow(iv: Interview, el: Element) -> str | None:
-    assert isinstance(el, Subflow)
-    if iv.depth >= MAX_SUBFLOW_DEPTH:
-        raise FlowHalt(f"Subflows nest deeper than {MAX_SUBFLOW_DEPTH} levels (at {el.name})")
-    child_flow = iv.runtime.resolve_flow(el.flow_name)
-    if child_flow is None:
-        raise FlowFault(f"The subflow {el.flow_name} doesn't exist in the org or has no active version")
-    inputs: dict[str, Any] = {}
-    for assignment in el.input_assignments:
-        var = child_flow.variable(assignment.name)
-        if var is None or not var.is_input:
-            raise FlowHalt(f"Subflow {el.flow_name} has no input variable named {assignment.name}")
-        inputs[assignment.name] = iv.value_of(assignment.value)
-    assert iv.runtime.run_child is not None
-    child = iv.runtime.run_child(iv, child_flow, inputs)
-    outputs = {var.name: child.values.get(var.name) for var in child_flow.variables if var.is_output}
-    for out in el.output_assignments:
-        if out.name not in outputs:
-            raise FlowHalt(f"Subflow {el.flow_name} has no output variable named {out.name}")
-        iv.write(out.target, outputs[out.name])
-    if el.store_output_automatically:
-        iv.values[el.name] = outputs
-    return el.connector
-
-
-def run_action(iv: Interview, el: Element) -> str | None:
-    assert isinstance(el, ActionCall)
-    key = action_key(el.action_type, el.action_name)
-    handler = iv.runtime.actions.lookup(el.action_type, el.action_name)
-    if handler is None:
-        raise FlowHalt(
-            f"Action '{key}' is not available in the embedded org; register a stub with "
-            f"ActionRegistry.register('{key}', handler) or give canned outputs in a JSON file passed with --actions "
-            f'(e.g. {{"{key}": {{"outputName": "value"}}}})'
-        )
-    inputs = {p.name: to_json(iv.value_of(p.value)) for p in el.input_parameters if p.value is not None}
-    try:
-        outputs = handler(inputs)
-    except ActionError as exc:
-        raise FlowFault(f"The action {key} failed: {exc}") from None
-    except Exception as exc:  # a stub is user code: its bug is this action's failure, not the org's
-        log.warning("Action stub %s raised %s", key, type(exc).__name__, exc_info=True)
-        raise FlowFault(f"The action {key} failed: {type(exc).__name__}: {exc}") from None
-    if outputs is None:
-        outputs = {}
-    if not isinstance(outputs, dict):
-        raise FlowFault(f"The action {key} returned {type(outputs).__name__}, not an object of output values")
-    try:
-        values = normalize(outputs)
-    except ConversionError as exc:
-        raise FlowFault(f"The action {key} returned an unusable value: {exc}") from None
-    for out in el.output_parameters:
-        iv.write(out.target, values.get(out.name))
-    if el.store_output_automatically:
-        iv.values[el.name] = values
-    log.info("Action %s ran in interview %s", key, iv.guid)
-    return el.connector
-
-
 # ---- collection processors -------------------------------------------------------------------------------------
 
 
@@ -374,7 +306,6 @@ def run_element_table() -> dict[type[Element], Callable[[Interview, Element], st
         Screen: run_screen,
         Wait: run_wait,
         CustomError: run_custom_error,
-        Subflow: run_subflow,
-        ActionCall: run_action,
         CollectionProcessor: run_collection_processor,
+        **run_call_table(),
     }

@@ -8,6 +8,7 @@ from xml.etree.ElementTree import Element as XmlElement
 
 from ..model import (
     ActionCall,
+    ApexPluginCall,
     Assignment,
     AssignmentItem,
     Choice,
@@ -194,16 +195,28 @@ def parse_subflow(el: XmlElement, common: dict[str, Any]) -> Element:
     )
 
 
+def _parameters(el: XmlElement, where: str) -> dict[str, Any]:
+    """inputParameters (name, value) and outputParameters (name, assignToReference) of an action or plug-in call."""
+    return {
+        "input_parameters": x.field_values(el, "inputParameters", "name", where),
+        "output_parameters": x.output_assignments(el, "outputParameters", "name", where),
+    }
+
+
 def parse_action_call(el: XmlElement, common: dict[str, Any]) -> Element:
     where = _pop_where(common)
     return ActionCall(
         **common,
+        **_parameters(el, where),
         action_name=x.required_text(el, "actionName", where),
         action_type=x.required_text(el, "actionType", where),
-        input_parameters=x.field_values(el, "inputParameters", "name", where),
-        output_parameters=x.output_assignments(el, "outputParameters", "name", where),
         store_output_automatically=x.flag(el, "storeOutputAutomatically"),
     )
+
+
+def parse_apex_plugin_call(el: XmlElement, common: dict[str, Any]) -> Element:
+    where = _pop_where(common)
+    return ApexPluginCall(**common, **_parameters(el, where), apex_class=x.required_text(el, "apexClass", where))
 
 
 def parse_custom_error(el: XmlElement, common: dict[str, Any]) -> Element:
@@ -279,12 +292,12 @@ ELEMENT_PARSERS: dict[str, Callable[[XmlElement, dict[str, Any]], Element]] = {
     "waits": parse_wait,
     "subflows": parse_subflow,
     "actionCalls": parse_action_call,
+    "apexPluginCalls": parse_apex_plugin_call,
     "customErrors": parse_custom_error,
     "collectionProcessors": parse_collection_processor,
     "transforms": parse_transform,
     # Known kinds the engine does not run: loaded, listed and described; a run that reaches one errors.
     "recordRollbacks": parse_record_rollback,
-    "apexPluginCalls": parse_unsupported,
     "steps": parse_unsupported,
     "orchestratedStages": parse_unsupported,
 }
