@@ -37,7 +37,11 @@ class SalesforceError(Exception):
         super().__init__(message)
 
     def __str__(self) -> str:
-        return f"{self.error_code}: {self.message}"
+        return f"{self.error_code}: {self.message}{self._suffix()}"
+
+    def _suffix(self) -> str:
+        """What follows the message: the fields and HTTP status of an answer, or that none came."""
+        return ""
 
     @staticmethod
     def from_response(status: int, body: bytes, content_type: str = "") -> SalesforceAPIError:
@@ -54,8 +58,8 @@ class SalesforceUnreachable(SalesforceError):
         super().__init__(message)
         self.may_have_run = may_have_run
 
-    def __str__(self) -> str:
-        return f"{self.error_code}: {self.message} [no response]"
+    def _suffix(self) -> str:
+        return " [no response]"
 
 
 class CallDeadlineExceeded(SalesforceUnreachable):
@@ -85,9 +89,9 @@ class SalesforceAPIError(SalesforceError):
         self.fields = list(fields)
         self.errors = [dict(e) for e in errors]
 
-    def __str__(self) -> str:
+    def _suffix(self) -> str:
         fields = f" (fields: {', '.join(self.fields)})" if self.fields else ""
-        return f"{self.error_code}: {self.message}{fields} [HTTP {self.status}]"
+        return f"{fields} [HTTP {self.status}]"
 
 
 class UnexpectedResponse(SalesforceError):
@@ -99,8 +103,8 @@ class UnexpectedResponse(SalesforceError):
         super().__init__(message)
         self.status = status
 
-    def __str__(self) -> str:
-        return f"{self.error_code}: {self.message} [HTTP {self.status}]"
+    def _suffix(self) -> str:
+        return f" [HTTP {self.status}]"
 
 
 class AuthenticationFailed(SalesforceError):

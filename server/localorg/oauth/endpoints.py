@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import html
-import secrets
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +30,11 @@ from starlette.routing import BaseRoute, Route
 from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp, connected_apps
 from salesforce_flow_mcp.localorg.oauth.grants import (
     CODE_LIFETIME,
-    MAX_PENDING,
     AuthorizationCode,
-    AuthorizationCodes,
     OAuthFailure,
     TokenIssuer,
 )
+from salesforce_flow_mcp.localorg.oauth.single_use import SingleUse
 from salesforce_flow_mcp.localorg.store.state import OrgState
 
 AUTHORIZE_PATH = "/services/oauth2/authorize"
@@ -58,27 +55,6 @@ class _PendingApproval:
     expires_at: float
 
 
-class _Approvals:
-    """Authorization requests waiting for Allow/Deny, keyed by a random id the approval form carries."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pending: dict[str, _PendingApproval] = {}
-
-    def add(self, pending: _PendingApproval) -> str:
-        request_id = secrets.token_urlsafe(24)
-        with self._lock:
-            while len(self._pending) >= MAX_PENDING:
-                del self._pending[next(iter(self._pending))]
-            self._pending[request_id] = pending
-        return request_id
-
-    def take(self, request_id: str) -> _PendingApproval | None:
-        with self._lock:
-            pending = self._pending.pop(request_id, None)
-        return pending if pending is not None and pending.expires_at > time.time() else None
-
-
 def oauth_routes(state: OrgState) -> list[BaseRoute]:
     server = _OAuthServer(state)
     return [
@@ -92,8 +68,9 @@ class _OAuthServer:
     def __init__(self, state: OrgState) -> None:
         self.state = state
         self.apps = connected_apps(state)
-        self.codes = AuthorizationCodes()
-        self.approvals = _Approvals()
+        self.codes: SingleUse[AuthorizationCode] = SingleUse(key_bytes=32)
+        # Authorization requests waiting for Allow/Deny, keyed by a random id the approval form carries.
+        self.approvals: SingleUse[_PendingApproval] = SingleUse(key_bytes=24)
         self.issuer = TokenIssuer(state, self.apps, self.codes)
 
     # -- authorize -----------------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,12 +24,12 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp, ConnectedApps
+from salesforce_flow_mcp.localorg.oauth.single_use import SingleUse
 from salesforce_flow_mcp.localorg.store.sessions import ORG_ID
 from salesforce_flow_mcp.localorg.store.state import OrgState
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CODE_LIFETIME = 600.0  # seconds; RFC 6749 recommends at most 10 minutes
-MAX_PENDING = 1000
 JWT_MAX_LIFETIME = 300  # Salesforce wants exp within 3 minutes; allow a little more
 JWT_LEEWAY = 60
 SALESFORCE_AUDIENCES = ("https://login.salesforce.com", "https://test.salesforce.com")
@@ -61,36 +60,10 @@ class AuthorizationCode:
     expires_at: float
 
 
-class AuthorizationCodes:
-    """Single-use codes that expire after CODE_LIFETIME; `take` removes the code whether or not it then checks out."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._codes: dict[str, AuthorizationCode] = {}
-
-    def add(self, grant: AuthorizationCode) -> str:
-        code = secrets.token_urlsafe(32)
-        with self._lock:
-            now = time.time()
-            for key in [k for k, v in self._codes.items() if v.expires_at <= now]:
-                del self._codes[key]
-            while len(self._codes) >= MAX_PENDING:
-                del self._codes[next(iter(self._codes))]
-            self._codes[code] = grant
-        return code
-
-    def take(self, code: str) -> AuthorizationCode | None:
-        with self._lock:
-            grant = self._codes.pop(code, None)
-        if grant is None or grant.expires_at <= time.time():
-            return None
-        return grant
-
-
 class TokenIssuer:
     """Runs one token request. `base_url` is where the request came in (an allowed JWT audience)."""
 
-    def __init__(self, state: OrgState, apps: ConnectedApps, codes: AuthorizationCodes) -> None:
+    def __init__(self, state: OrgState, apps: ConnectedApps, codes: SingleUse[AuthorizationCode]) -> None:
         self._state = state
         self._apps = apps
         self._codes = codes

@@ -22,33 +22,53 @@ _URL_RE = re.compile(r"^(?:/services/data/)?(v\d+\.\d)(/[^?#]*)(?:\?([^#]*))?$")
 HALTED = [{"errorCode": "BATCH_PROCESSING_HALTED", "message": "Batch processing halted per request"}]
 
 
+def subrequest_list(body: dict[str, Any], key: str, too_many: str) -> list[Any]:
+    """`body[key]`, a non-empty array of at most MAX_SUBREQUESTS subrequests (both composite resources' limit);
+    `too_many` is the message for a longer one, formatted with `limit` and `count`."""
+    subrequests = body.get(key)
+    if not isinstance(subrequests, list) or not subrequests:
+        raise bad_request("JSON_PARSER_ERROR", f"{key} must be a non-empty array of subrequests")
+    if len(subrequests) > MAX_SUBREQUESTS:
+        raise bad_request("LIMIT_EXCEEDED", too_many.format(limit=MAX_SUBREQUESTS, count=len(subrequests)))
+    return subrequests
+
+
+def method_and_url(
+    sub: Any, label: str, error_code: str, methods: frozenset[str], url_pattern: re.Pattern[str], bad_url: str
+) -> tuple[str, re.Match[str]]:
+    """A subrequest's method (upper case) and its url matched against the resource's pattern, or a 400 with
+    `error_code`; `bad_url` is the message for a url that does not match, formatted with `url`."""
+    method = sub.get("method") if isinstance(sub, dict) else None
+    url = sub.get("url") if isinstance(sub, dict) else None
+    if not isinstance(method, str) or method.upper() not in methods:
+        raise bad_request(error_code, f"{label}: invalid method {method!r}")
+    match = url_pattern.match(url) if isinstance(url, str) else None
+    if match is None:
+        raise bad_request(error_code, f"{label}: " + bad_url.format(url=repr(url)))
+    return method.upper(), match
+
+
 def _subrequests(body: dict[str, Any]) -> list[tuple[str, str, str, bytes]]:
     """(method, path, query, body) per subrequest; a malformed batch is refused before anything runs."""
-    batch = body.get("batchRequests")
-    if not isinstance(batch, list) or not batch:
-        raise bad_request("JSON_PARSER_ERROR", "batchRequests must be a non-empty array of subrequests")
-    if len(batch) > MAX_SUBREQUESTS:
-        raise bad_request(
-            "LIMIT_EXCEEDED", f"A batch can contain at most {MAX_SUBREQUESTS} subrequests; this one has {len(batch)}."
-        )
+    batch = subrequest_list(
+        body, "batchRequests", "A batch can contain at most {limit} subrequests; this one has {count}."
+    )
     parsed: list[tuple[str, str, str, bytes]] = []
     for i, sub in enumerate(batch):
-        method = sub.get("method") if isinstance(sub, dict) else None
-        url = sub.get("url") if isinstance(sub, dict) else None
-        if not isinstance(method, str) or method.upper() not in _METHODS:
-            raise bad_request("INVALID_BATCH_REQUEST", f"Subrequest {i}: invalid method {method!r}")
-        match = _URL_RE.match(url) if isinstance(url, str) else None
-        if match is None:
-            raise bad_request(
-                "INVALID_BATCH_REQUEST",
-                f"Subrequest {i}: invalid url {url!r} (expected e.g. v59.0/actions/custom/flow)",
-            )
+        method, match = method_and_url(
+            sub,
+            f"Subrequest {i}",
+            "INVALID_BATCH_REQUEST",
+            _METHODS,
+            _URL_RE,
+            "invalid url {url} (expected e.g. v59.0/actions/custom/flow)",
+        )
         version, rest, query = match.groups()
         if rest.startswith("/composite"):
             raise bad_request("INVALID_BATCH_REQUEST", f"Subrequest {i}: a batch cannot contain composite requests")
         rich = sub.get("richInput")
         payload = json.dumps(rich).encode("utf-8") if rich is not None else b""
-        parsed.append((method.upper(), f"/services/data/{version}{unquote(rest)}", query or "", payload))
+        parsed.append((method, f"/services/data/{version}{unquote(rest)}", query or "", payload))
     return parsed
 
 

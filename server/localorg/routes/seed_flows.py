@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from ..soql.objects import SEED_FLOW, record_shape, seed_catalog, seed_flow_row
 from ..soql.parser import parse_soql
 from ..store.flow_registry import ACTIVE, FlowRegistry, FlowVersion
 from ..store.state import InvocationResult, OrgState
-from .common import api_version, no_content, org_state, read_json_object, record_id, resource, session
+from .common import Endpoint, api_version, no_content, org_state, read_json_object, record_id, resource, session
 
 SUMMARY_FIELDS = ("Id", "ApiName", "Label", "ProcessType", "Status", "VersionNumber")
 MAX_INPUT_NAME = 255
@@ -27,6 +28,27 @@ def flow_version(state: OrgState, raw_id: str) -> FlowVersion:
     if version is None:
         raise not_found()
     return version
+
+
+def flow_record(
+    schema: ObjectSchema, row: Callable[[FlowVersion, str], dict[str, Any]], statuses: tuple[str, ...]
+) -> dict[str, Endpoint]:
+    """GET and PATCH of one Flow version by its Id (the path's `{id}`), as `schema` shows it; PATCH may set one of
+    `statuses`. The seed /sobjects/Flow and the Tooling API's Flow are the same versions in two shapes."""
+
+    async def get(request: Request) -> Response:
+        state = org_state(request)
+        version = flow_version(state, request.path_params["id"])
+        return json_response(record_shape(schema, row(version, state.user_id), api_version(request)))
+
+    async def patch(request: Request) -> Response:
+        state = org_state(request)
+        version = flow_version(state, request.path_params["id"])
+        body = await read_json_object(request)
+        await state.call(patch_flow_version, state, version, body, statuses)
+        return no_content()
+
+    return {"GET": get, "PATCH": patch}
 
 
 def check_fields(body: dict[str, Any], updatable: dict[str, type | tuple[type, ...]], sobject: str) -> None:
@@ -90,20 +112,6 @@ async def list_flows(request: Request) -> Response:
     return json_response({"totalSize": outcome.total_size, "done": True, "records": outcome.records})
 
 
-async def get_flow(request: Request) -> Response:
-    state = org_state(request)
-    version = flow_version(state, request.path_params["flowId"])
-    return json_response(record_shape(SEED_FLOW, seed_flow_row(version, state.user_id), api_version(request)))
-
-
-async def update_flow(request: Request) -> Response:
-    state = org_state(request)
-    version = flow_version(state, request.path_params["flowId"])
-    body = await read_json_object(request)
-    await state.call(patch_flow_version, state, version, body, (ACTIVE, "Obsolete"))
-    return no_content()
-
-
 def _interview_inputs(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     view = body.get("FlowDefinitionView")
     api_name = view.get("ApiName") if isinstance(view, dict) else None
@@ -163,6 +171,6 @@ async def create_interview(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     return [
         resource("/sobjects/Flow", GET=list_flows),
-        resource("/sobjects/Flow/{flowId}", GET=get_flow, PATCH=update_flow),
+        resource("/sobjects/Flow/{id}", **flow_record(SEED_FLOW, seed_flow_row, (ACTIVE, "Obsolete"))),
         resource("/sobjects/FlowInterview", POST=create_interview),
     ]

@@ -26,7 +26,7 @@ from ..store.flow_registry import ACTIVE, DRAFT, OBSOLETE, FlowDefinitionRecord,
 from ..store.state import OrgState
 from .common import api_version, no_content, org_state, read_json_object, record_id, resource
 from .query import pager, run_query
-from .seed_flows import check_fields, flow_version, patch_flow_version
+from .seed_flows import check_fields, flow_record
 
 
 def _catalog(state: OrgState, _sobject: str) -> QueryCatalog:
@@ -39,20 +39,6 @@ async def query(request: Request) -> Response:
 
 async def query_more(request: Request) -> Response:
     return json_response(pager(request).next_page(request.path_params["locator"], tooling=True))
-
-
-async def get_flow(request: Request) -> Response:
-    state = org_state(request)
-    version = flow_version(state, request.path_params["id"])
-    return json_response(record_shape(TOOLING_FLOW, tooling_flow_row(version, state.user_id), api_version(request)))
-
-
-async def update_flow(request: Request) -> Response:
-    state = org_state(request)
-    version = flow_version(state, request.path_params["id"])
-    body = await read_json_object(request)
-    await state.call(patch_flow_version, state, version, body, (ACTIVE, OBSOLETE, DRAFT))
-    return no_content()
 
 
 def _definition(state: OrgState, raw_id: str) -> FlowDefinitionRecord:
@@ -117,6 +103,8 @@ def routes() -> list[BaseRoute]:
     return [
         resource("/tooling/query", GET=query),
         resource("/tooling/query/{locator}", GET=query_more),
-        resource("/tooling/sobjects/Flow/{id}", GET=get_flow, PATCH=update_flow),
+        resource(
+            "/tooling/sobjects/Flow/{id}", **flow_record(TOOLING_FLOW, tooling_flow_row, (ACTIVE, OBSOLETE, DRAFT))
+        ),
         resource("/tooling/sobjects/FlowDefinition/{id}", GET=get_definition, PATCH=update_definition),
     ]

@@ -22,9 +22,8 @@ from starlette.routing import BaseRoute
 
 from ..errors import bad_request, json_response
 from .common import read_json_object, resource
-from .composite import dispatch
+from .composite import dispatch, method_and_url, subrequest_list
 
-MAX_SUBREQUESTS = 25
 MAX_QUERIES = 5
 _URL_RE = re.compile(r"^/services/data/(v\d+\.\d)/tooling/(sobjects|query)(/[^?#]*)?(?:\?([^#]*))?$")
 _METHODS = frozenset({"GET", "POST", "PATCH", "DELETE"})
@@ -38,32 +37,27 @@ ROLLED_BACK = [
 
 def _parse(body: dict[str, Any]) -> list[tuple[str, str, str, str, bytes]]:
     """(referenceId, method, path, query, body) per subrequest; a malformed request is refused before any runs."""
-    subrequests = body.get("compositeRequest")
-    if not isinstance(subrequests, list) or not subrequests:
-        raise bad_request("JSON_PARSER_ERROR", "compositeRequest must be a non-empty array of subrequests")
-    if len(subrequests) > MAX_SUBREQUESTS:
-        raise bad_request(
-            "LIMIT_EXCEEDED",
-            f"A composite request can contain at most {MAX_SUBREQUESTS} subrequests, not {len(subrequests)}.",
-        )
+    subrequests = subrequest_list(
+        body, "compositeRequest", "A composite request can contain at most {limit} subrequests, not {count}."
+    )
     parsed: list[tuple[str, str, str, str, bytes]] = []
     queries = 0
     for i, sub in enumerate(subrequests):
         if not isinstance(sub, dict):
             raise bad_request("INVALID_INPUT", f"Subrequest {i} is not an object")
-        method, url, reference = sub.get("method"), sub.get("url"), sub.get("referenceId")
+        reference = sub.get("referenceId")
         if not isinstance(reference, str) or not reference:
             raise bad_request("INVALID_INPUT", f"Subrequest {i} needs a referenceId")
-        if not isinstance(method, str) or method.upper() not in _METHODS:
-            raise bad_request("INVALID_INPUT", f"Subrequest {reference}: invalid method {method!r}")
-        match = _URL_RE.match(url) if isinstance(url, str) else None
-        if match is None:
-            raise bad_request(
-                "INVALID_INPUT",
-                f"Subrequest {reference}: url {url!r} is not a Tooling sObject or query resource "
-                "(e.g. /services/data/v59.0/tooling/sobjects/Flow/301...)",
-            )
-        if "@{" in str(url) or "@{" in json.dumps(sub.get("body")):
+        method, match = method_and_url(
+            sub,
+            f"Subrequest {reference}",
+            "INVALID_INPUT",
+            _METHODS,
+            _URL_RE,
+            "url {url} is not a Tooling sObject or query resource (e.g. /services/data/v59.0/tooling/sobjects/Flow/"
+            "301...)",
+        )
+        if "@{" in str(sub["url"]) or "@{" in json.dumps(sub.get("body")):
             raise bad_request("INVALID_INPUT", f"Subrequest {reference}: references are not served by the embedded org")
         version, kind, rest, query = match.groups()
         queries += kind == "query"
@@ -71,7 +65,7 @@ def _parse(body: dict[str, Any]) -> list[tuple[str, str, str, str, bytes]]:
         parsed.append(
             (
                 reference,
-                method.upper(),
+                method,
                 f"/services/data/{version}/tooling/{kind}{unquote(rest or '')}",
                 query or "",
                 payload,

@@ -60,8 +60,10 @@ class FlowVersion:
     source: bytes | None
     created_date: str
     last_modified_date: str
-    _describes: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
-    _summaries: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    # (describe_flow or action_summary, API version) -> what it computed for this version's flow
+    _computed: dict[tuple[Callable[[Flow, str], dict[str, Any]], str], dict[str, Any]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def api_name(self) -> str:
@@ -73,23 +75,20 @@ class FlowVersion:
 
     def describe(self, api_version: str) -> dict[str, Any]:
         """The invocable-action describe for this version, computed once per API version."""
-        cached = self._describes.get(api_version)
-        if cached is None:
-            cached = describe_flow(self.flow, api_version)
-            self._describes[api_version] = cached
-        return cached
+        return self._once(describe_flow, api_version)
 
     def summary(self, api_version: str) -> dict[str, Any]:
-        cached = self._summaries.get(api_version)
+        return self._once(action_summary, api_version)
+
+    def _once(self, compute: Callable[[Flow, str], dict[str, Any]], api_version: str) -> dict[str, Any]:
+        cached = self._computed.get((compute, api_version))
         if cached is None:
-            cached = action_summary(self.flow, api_version)
-            self._summaries[api_version] = cached
+            cached = self._computed[(compute, api_version)] = compute(self.flow, api_version)
         return cached
 
     def replace_flow(self, flow: Flow) -> None:
         self.flow = flow
-        self._describes = {}
-        self._summaries = {}
+        self._computed = {}
 
 
 @dataclass(eq=False)
