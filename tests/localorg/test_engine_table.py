@@ -228,74 +228,13 @@ def test_fault_message_holds_the_fault(engine: FlowEngine) -> None:
     assert "outside the collection" in str(outputs_of(engine.run(flow, {}))["message"])
 
 
-# ---- collection processors (Metadata API FlowCollectionProcessor: sortOptions, limit, conditions) ---------------
-
-ACCOUNTS = [
-    {"attributes": {"type": "Account"}, "Name": "beta", "NumberOfEmployees": 20},
-    {"attributes": {"type": "Account"}, "Name": None, "NumberOfEmployees": 5},
-    {"attributes": {"type": "Account"}, "Name": "Alpha", "NumberOfEmployees": 50},
-]
-
-
-def _processor(body: str) -> str:
-    return (
-        "<collectionProcessors><name>Process</name><label>Process</label><collectionReference>accounts"
-        f"</collectionReference>{body}<connector><targetReference>Copy</targetReference></connector>"
-        "</collectionProcessors>"
-    )
-
-
-def _run_processor(engine: FlowEngine, body: str, *extra: str) -> list[Any]:
-    flow = build(
-        var("accounts", "SObject", inp=True, many=True, obj="Account"),
-        var("result", "SObject", out=True, many=True, obj="Account"),
-        *extra,
-        _processor(body),
-        assign("Copy", [("result", "Assign", ref("Process"))]),
-        start="Process",
-    )
-    return [row["Name"] for row in outputs_of(engine.run(flow, {"accounts": ACCOUNTS}))["result"]]
-
-
-@pytest.mark.parametrize(
-    ("order", "nulls_first", "limit", "expected"),
-    [
-        ("Asc", False, None, ["Alpha", "beta", None]),
-        ("Desc", False, None, ["beta", "Alpha", None]),
-        ("Asc", True, 2, [None, "Alpha"]),
-    ],
-)
-def test_sort_collection_processor(
-    engine: FlowEngine, order: str, nulls_first: bool, limit: int | None, expected: list[Any]
-) -> None:
-    """Sort by a field, ascending or descending, empty values first or last, keeping the first `limit` items."""
-    body = (
-        "<collectionProcessorType>SortCollectionProcessor</collectionProcessorType>"
-        + (f"<limit>{limit}</limit>" if limit is not None else "")
-        + f"<sortOptions><doesPutEmptyStringAndNullFirst>{str(nulls_first).lower()}</doesPutEmptyStringAndNullFirst>"
-        f"<sortField>Name</sortField><sortOrder>{order}</sortOrder></sortOptions>"
-    )
-    assert _run_processor(engine, body) == expected
-
-
-def test_filter_collection_processor(engine: FlowEngine) -> None:
-    """Filter keeps the items whose current item (assignNextValueToReference) meets the conditions."""
-    body = (
-        "<collectionProcessorType>FilterCollectionProcessor</collectionProcessorType>"
-        "<assignNextValueToReference>currentItem</assignNextValueToReference><conditionLogic>and</conditionLogic>"
-        "<conditions><leftValueReference>currentItem.NumberOfEmployees</leftValueReference>"
-        "<operator>GreaterThan</operator><rightValue><numberValue>10</numberValue></rightValue></conditions>"
-    )
-    assert _run_processor(engine, body, var("currentItem", "SObject", obj="Account")) == ["beta", "Alpha"]
-
-
 # ---- elements: each supported row names the test that runs it ----------------------------------------------------
 
 ELEMENT_TESTS = {
     "assignments": "test_engine_table.py::test_assignment_operator_row",
     "decisions": "test_engine_values.py::test_condition_logic",
     "loops": "test_engine_loops.py::test_iteration_order_with_the_automatic_loop_variable",
-    "collectionProcessors": "test_engine_table.py::test_sort_collection_processor",
+    "collectionProcessors": "test_engine_collections.py::test_sort_collection_processor",
     "transforms": "test_engine_transforms.py::test_a_transform_maps_values_onto_one_record",
     "recordLookups": "test_engine_records.py::test_lookup_filters_sort_limit_and_fields",
     "recordCreates": "test_engine_records.py::test_create_update_delete_by_reference_and_filter",

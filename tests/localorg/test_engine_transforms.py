@@ -125,18 +125,18 @@ def test_a_transform_sums_or_counts_a_collection(engine: FlowEngine, kind: str, 
 
 
 def test_an_element_the_engine_cannot_run_faults_naming_its_type(engine: FlowEngine) -> None:
-    """Never a silent skip: a collection processor of a type the engine does not implement names that type, and the
-    interview stops there."""
+    """Never a silent skip: a collection processor of a type the engine does not implement (a later release's)
+    names that type, and the interview stops there."""
     flow = build(
         var("items", "String", inp=True, many=True),
         "<collectionProcessors><name>Recommend</name><label>Recommend</label>"
-        "<collectionProcessorType>RecommendationMapCollectionProcessor</collectionProcessorType>"
+        "<collectionProcessorType>FutureCollectionProcessor</collectionProcessorType>"
         "<collectionReference>items</collectionReference></collectionProcessors>",
         start="Recommend",
     )
     outcome = engine.run(flow, {"items": ["a"]})
     assert (outcome.status, outcome.current_element) == ("Error", "Recommend")
-    assert "cannot run the collectionProcessors (RecommendationMapCollectionProcessor) element 'Recommend' yet" in str(
+    assert "cannot run the collectionProcessors (FutureCollectionProcessor) element 'Recommend' yet" in str(
         outcome.error_message
     )
     assert "docs/flow-engine.md" in str(outcome.error_message)

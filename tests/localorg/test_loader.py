@@ -106,7 +106,7 @@ def test_unsupported_elements_are_listed() -> None:
         "<processType>AutoLaunchedFlow</processType>"
         "<steps><name>Undo</name><label>Undo</label></steps>"
         "<collectionProcessors><name>Recommend</name><label>R</label>"
-        "<collectionProcessorType>RecommendationMapCollectionProcessor</collectionProcessorType>"
+        "<collectionProcessorType>FutureCollectionProcessor</collectionProcessorType>"
         "<collectionReference>x</collectionReference></collectionProcessors>"
         "<futureThing><name>Something_New</name><label>S</label></futureThing>"
     )

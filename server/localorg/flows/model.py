@@ -250,6 +250,8 @@ class CollectionProcessor(Element):
     conditions: tuple[Condition, ...] = ()
     condition_logic: str = "and"
     formula: str | None = None
+    map_items: tuple[AssignmentItem, ...] = ()  # RecommendationMapCollectionProcessor: rules for each output record
+    output_object: str | None = None  # its outputSObjectType
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,18 @@
 """Runners for the elements that work on the interview's own values: assignments, decisions, loops, screens, waits,
-custom errors and collection processors (calls.py runs subflows, actions and plug-ins). Each takes the interview and
-the element and returns the next element's name (None ends the interview)."""
+custom errors (calls.py runs subflows, actions and plug-ins; collection_processors.py the collection processors).
+Each takes the interview and the element and returns the next element's name (None ends the interview)."""
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from ..formula.compiler import FormulaError, truthy
 from ..model import (
     Assignment,
     AssignmentItem,
-    CollectionProcessor,
     Condition,
     CustomError,
     Decision,
@@ -25,11 +22,11 @@ from ..model import (
     Wait,
 )
 from .calls import run_call_table
-from .conditions import LogicError, UnknownOperator, compare, evaluate_condition, evaluate_logic, values_equal
-from .interview_state import FlowFault, FlowHalt, Interview, LoopCursor, Paused, get_field
+from .conditions import LogicError, UnknownOperator, evaluate_condition, evaluate_logic, values_equal
+from .interview_state import FlowFault, FlowHalt, Interview, LoopCursor, Paused
 from .values import ConversionError, to_number
 
-__all__ = ["ASSIGNMENT_OPERATORS", "conditions_hold", "run_element_table"]
+__all__ = ["ASSIGNMENT_OPERATORS", "conditions_hold", "items_of", "run_element_table"]
 
 
 # ---- conditions ------------------------------------------------------------------------------------------------
@@ -75,7 +72,8 @@ def run_decision(iv: Interview, el: Element) -> str | None:
 # ---- assignments -----------------------------------------------------------------------------------------------
 
 
-def _items(value: Any) -> list[Any]:
+def items_of(value: Any) -> list[Any]:
+    """A collection's items (a single value is one item, null none)."""
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
@@ -88,7 +86,7 @@ def _copy_item(value: Any) -> Any:
 
 def _add(current: Any, value: Any, collection: bool) -> Any:
     if collection:
-        return _items(current) + [_copy_item(v) for v in _items(value)]
+        return items_of(current) + [_copy_item(v) for v in items_of(value)]
     if value is None:
         return current
     if isinstance(current, dt.datetime):
@@ -102,7 +100,7 @@ def _add(current: Any, value: Any, collection: bool) -> Any:
 
 def _subtract(current: Any, value: Any, collection: bool) -> Any:
     if collection:
-        return [item for item in _items(current) if not any(values_equal(item, v) for v in _items(value))]
+        return [item for item in items_of(current) if not any(values_equal(item, v) for v in items_of(value))]
     if value is None:
         return current
     if isinstance(current, dt.datetime):
@@ -114,7 +112,7 @@ def _subtract(current: Any, value: Any, collection: bool) -> Any:
 
 def _add_item(current: Any, value: Any, collection: bool) -> Any:
     if collection or isinstance(current, list):
-        return _items(current) + [_copy_item(v) for v in _items(value)]
+        return items_of(current) + [_copy_item(v) for v in items_of(value)]
     # A multi-select picklist holds its values as "A;B;C".
     if value is None:
         return current
@@ -122,7 +120,7 @@ def _add_item(current: Any, value: Any, collection: bool) -> Any:
 
 
 def _remove_first(current: Any, value: Any, collection: bool) -> Any:
-    items = _items(current)
+    items = items_of(current)
     for index, item in enumerate(items):
         if values_equal(item, value):
             return items[:index] + items[index + 1 :]
@@ -134,24 +132,24 @@ def _index_of(items: list[Any], value: Any) -> int | None:
 
 
 def _remove_before_first(current: Any, value: Any, collection: bool) -> Any:
-    items = _items(current)
+    items = items_of(current)
     index = _index_of(items, value)
     return items if index is None else items[index:]
 
 
 def _remove_after_first(current: Any, value: Any, collection: bool) -> Any:
-    items = _items(current)
+    items = items_of(current)
     index = _index_of(items, value)
     return items if index is None else items[: index + 1]
 
 
 def _remove_uncommon(current: Any, value: Any, collection: bool) -> Any:
-    keep = _items(value)
-    return [item for item in _items(current) if any(values_equal(item, k) for k in keep)]
+    keep = items_of(value)
+    return [item for item in items_of(current) if any(values_equal(item, k) for k in keep)]
 
 
 def _remove_position(current: Any, value: Any, collection: bool) -> Any:
-    items = _items(current)
+    items = items_of(current)
     number = to_number(value)
     if number is None or number != number.to_integral_value() or not 1 <= int(number) <= len(items):
         raise FlowFault(f"Position {value} is outside the collection (it has {len(items)} items)")
@@ -160,7 +158,7 @@ def _remove_position(current: Any, value: Any, collection: bool) -> Any:
 
 
 def _add_at_start(current: Any, value: Any, collection: bool) -> Any:
-    return [_copy_item(v) for v in _items(value)] + _items(current)
+    return [_copy_item(v) for v in items_of(value)] + items_of(current)
 
 
 def _assign_count(current: Any, value: Any, collection: bool) -> Any:
@@ -213,7 +211,7 @@ def run_loop(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, Loop)
     cursor = iv.loops.get(el.name)
     if cursor is None:
-        items = _items(iv.read(el.collection))
+        items = items_of(iv.read(el.collection))
         cursor = LoopCursor(items=list(reversed(items)) if el.descending else items)
         iv.loops[el.name] = cursor
     if cursor.index < len(cursor.items):
@@ -253,51 +251,6 @@ def run_unsupported(iv: Interview, el: Element) -> str | None:
     )
 
 
-# ---- collection processors -------------------------------------------------------------------------------------
-
-
-def _sort_key(field_name: str, descending: bool, nulls_first: bool) -> Callable[[Any], Any]:
-    def cmp(a: Any, b: Any) -> int:
-        left = get_field(a, field_name)[1] if isinstance(a, dict) else a
-        right = get_field(b, field_name)[1] if isinstance(b, dict) else b
-        if left is None or right is None:
-            if left is None and right is None:
-                return 0
-            first = -1 if nulls_first else 1
-            return first if left is None else -first
-        result = compare(left, right, ignore_case=True) or 0
-        return -result if descending else result
-
-    return functools.cmp_to_key(cmp)
-
-
-def run_collection_processor(iv: Interview, el: Element) -> str | None:
-    assert isinstance(el, CollectionProcessor)
-    items = _items(iv.read(el.collection))
-    if el.processor_type == "SortCollectionProcessor":
-        if el.sort_field:
-            descending = (el.sort_order or "Asc").lower() == "desc"
-            items = sorted(items, key=_sort_key(el.sort_field, descending, el.nulls_first))
-        result = items[: el.limit] if el.limit is not None else items
-    else:
-        result = []
-        for item in items:
-            if el.item_reference:
-                iv.values[el.item_reference] = item
-            if el.formula:
-                try:
-                    compiled = iv.runtime.compile(el.formula)
-                    keep = truthy(compiled.evaluate(iv.resolve_merge_field, now=iv.runtime.clock()))
-                except FormulaError as exc:
-                    raise FlowFault(f"The filter formula of {el.name} couldn't be evaluated: {exc}") from None
-            else:
-                keep = conditions_hold(iv, el.conditions, el.condition_logic)
-            if keep:
-                result.append(item)
-    iv.values[el.name] = result
-    return el.connector
-
-
 def run_element_table() -> dict[type[Element], Callable[[Interview, Element], str | None]]:
     return {
         Assignment: run_assignment,
@@ -306,6 +259,5 @@ def run_element_table() -> dict[type[Element], Callable[[Interview, Element], st
         Screen: run_screen,
         Wait: run_wait,
         CustomError: run_custom_error,
-        CollectionProcessor: run_collection_processor,
         **run_call_table(),
     }

@@ -23,6 +23,7 @@ from ... import datetimes
 from ...store.records import RecordStore
 from ..model import (
     ActionCall,
+    CollectionProcessor,
     Element,
     Flow,
     RecordCreate,
@@ -33,6 +34,7 @@ from ..model import (
     UnsupportedElement,
 )
 from .actions import ActionRegistry
+from .collection_processors import run_collection_processor
 from .elements import run_element_table, run_unsupported
 from .governor import DEFAULT_LOOP_GUARD, GovernorLimits, LimitExceeded, LoopGuardTripped, Transaction
 from .interview_state import Budget, EngineServices, FlowFault, FlowHalt, Interview, Paused, as_record, new_guid
@@ -50,6 +52,7 @@ FAULT_MESSAGE = "An error occurred when executing a flow interview."
 _HANDLERS: dict[type[Element], Callable[[Interview, Element], str | None]] = {
     **run_element_table(),
     **run_record_table(),
+    CollectionProcessor: run_collection_processor,
     Transform: run_transform,
     UnsupportedElement: run_unsupported,
 }

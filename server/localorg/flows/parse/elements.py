@@ -40,8 +40,11 @@ from . import xml_helpers as x
 
 FlowLoadError = x.FlowLoadError
 
-# Collection processors the engine runs; others (e.g. RecommendationMapCollectionProcessor) are unsupported.
-SUPPORTED_COLLECTION_PROCESSORS = frozenset({"SortCollectionProcessor", "FilterCollectionProcessor"})
+# The collectionProcessorType values the engine runs: every one the Metadata API lists (FlowCollectionProcessor);
+# another (a later release's) loads as an unsupported element that faults naming it.
+SUPPORTED_COLLECTION_PROCESSORS = frozenset(
+    {"SortCollectionProcessor", "FilterCollectionProcessor", "RecommendationMapCollectionProcessor"}
+)
 
 
 def _common(el: XmlElement, kind: str) -> dict[str, Any]:
@@ -71,14 +74,21 @@ def _pop_where(common: dict[str, Any]) -> str:
     return where
 
 
+def _assignment_items(el: XmlElement, tag: str, target_tag: str, where: str) -> tuple[AssignmentItem, ...]:
+    """FlowAssignmentItem (assignToReference) and FlowCollectionMapItem (assignToFieldReference) rows."""
+    return tuple(
+        AssignmentItem(
+            target=x.required_text(node, target_tag, where),
+            operator=x.required_text(node, "operator", where),
+            value=x.value(node, "value"),
+        )
+        for node in x.children(el, tag)
+    )
+
+
 def parse_assignment(el: XmlElement, common: dict[str, Any]) -> Element:
     where = _pop_where(common)
-    items = []
-    for node in x.children(el, "assignmentItems"):
-        target = x.required_text(node, "assignToReference", where)
-        operator = x.required_text(node, "operator", where)
-        items.append(AssignmentItem(target=target, operator=operator, value=x.value(node, "value")))
-    return Assignment(**common, items=tuple(items))
+    return Assignment(**common, items=_assignment_items(el, "assignmentItems", "assignToReference", where))
 
 
 def parse_decision(el: XmlElement, common: dict[str, Any]) -> Element:
@@ -245,6 +255,8 @@ def parse_collection_processor(el: XmlElement, common: dict[str, Any]) -> Elemen
         conditions=x.conditions(el, "conditions", "leftValueReference", where),
         condition_logic=(x.text(el, "conditionLogic") or "and").strip(),
         formula=_clean(x.text(el, "formula")),
+        map_items=_assignment_items(el, "mapItems", "assignToFieldReference", where),
+        output_object=_clean(x.text(el, "outputSObjectType")),
     )
 
 
