@@ -21,6 +21,7 @@ _VARIABLES = (
     ("summary", "String", False, True, "", "One line describing the order."),
 )
 
+OUTPUTS = sum(1 for v in _VARIABLES if v[3])  # each flow's own outputs (the catalogue's "typical" needs 2)
 ARGUMENTS = {"customerName": "Ada", "quantity": 3, "unitPrice": 2.5, "isRush": False}
 EXPECTED_TOTAL = 7.5
 

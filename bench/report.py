@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-from .catalogue_size import FLOW_TOOL_BUDGET, OPERATIONS_BUDGET, CatalogueSize
+from .catalogue_size import FLOW_TOOL_BUDGET, OPERATIONS_BUDGET, CatalogueSize, structure_floor
 from .measure import median
 from .notes import notes
 from .scenarios import THROUGHPUT_BLOCKS, Results, StartSample
@@ -197,9 +197,14 @@ def _start_tables(results: Results) -> list[str]:
 
 def _size_cells(size: CatalogueSize | None) -> str:
     if size is None or not size.flow_tool_bytes:
-        return "- | - | - | -"
+        return "- | - | - | - | -"
     icons = size.icon_bytes / size.tools if size.tools else 0
-    return f"{size.flow_median:,.0f} | {size.flow_max:,} | {size.operations_bytes:,} | {icons:,.0f}"
+    typical = "-"
+    if size.typical_bytes is not None:
+        typical = f"{len(size.typical_bytes)}: " + (
+            f"{size.typical_median:,.0f} / {size.typical_max:,}" if size.typical_bytes else "none"
+        )
+    return f"{size.flow_median:,.0f} | {size.flow_max:,} | {typical} | {size.operations_bytes:,} | {icons:,.0f}"
 
 
 def _size_table(results: Results) -> list[str]:
@@ -209,18 +214,19 @@ def _size_table(results: Results) -> list[str]:
         "",
         "Response bytes: the whole tools/list answer as sent. The next columns measure each tool as compact JSON "
         "without its icons (hosts show icons; the model gets the rest on every turn): flow tools, median and max "
-        "bytes per `flow_<ApiName>` tool; operations, the ten operation tools together; icons, bytes of icons per "
-        "tool. Budget: a "
-        f"typical flow tool (3-5 inputs, 2 outputs) at most {FLOW_TOOL_BUDGET} bytes, the operation tools at most "
-        f"{OPERATIONS_BUDGET:,} bytes. The benchmark's flows have 4 inputs and 2 outputs, every one described.",
+        "bytes per `flow_<ApiName>` tool; typical, the flow tools with 3-5 inputs and 2 outputs of their own (the "
+        "issue's typical flow tool): how many, median / max; operations, the ten operation tools together; icons, "
+        f"bytes of icons per tool. Budget: a typical flow tool at most {FLOW_TOOL_BUDGET} bytes, the operation "
+        f"tools at most {OPERATIONS_BUDGET:,} bytes. The benchmark's flows have 4 inputs and 2 outputs, every one "
+        "described; the corpus is the real flows of tests/data/flows-corpus (public repositories).",
         "",
-        "| org | tools | response bytes | bytes per tool | flow tool median | flow tool max | operations | icons "
-        "per tool | peak RSS after a cold start |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| org | tools | response bytes | bytes per tool | flow tool median | flow tool max | typical: n, median / "
+        "max | operations | icons per tool | peak RSS after a cold start |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    if results.demo is not None:
-        demo = results.demo
-        lines.append(f"| demo (`serve --demo`) | {demo.tools} | - | - | {_size_cells(demo)} | - |")
+    for label, embedded in (("demo (`serve --demo`)", results.demo), ("flows corpus", results.corpus)):
+        if embedded is not None:
+            lines.append(f"| {label} | {embedded.tools} | - | - | {_size_cells(embedded)} | - |")
     for count in results.counts:
         samples = results.starts.get((count, results.latencies[0], "cold"), [])
         if samples:
@@ -231,16 +237,42 @@ def _size_table(results: Results) -> list[str]:
                 f"| {_size_cells(s.catalogue)} | {rss} |"
             )
     top = results.starts.get((max(results.counts), results.latencies[0], "cold"), [])
-    size = top[0].catalogue if top else None
-    if size is not None and size.flow_tool_bytes:
-        flow_ok = size.flow_median <= FLOW_TOOL_BUDGET
-        ops_ok = size.operations_bytes <= OPERATIONS_BUDGET
-        lines += [
-            "",
-            f"Budget at {max(results.counts):,} flows: flow tool median {size.flow_median:,.0f} bytes "
-            f"(<= {FLOW_TOOL_BUDGET}): {'pass' if flow_ok else '**FAIL**'}; operation tools "
-            f"{size.operations_bytes:,} bytes (<= {OPERATIONS_BUDGET:,}): {'pass' if ops_ok else '**FAIL**'}.",
-        ]
+    lines += _budget_lines(top[0].catalogue if top else None, results.corpus)
+    return lines
+
+
+def _verdict(ok: bool) -> str:
+    return "pass" if ok else "**FAIL**"
+
+
+def _budget_lines(synthetic: CatalogueSize | None, corpus: CatalogueSize | None) -> list[str]:
+    """The budget checks, each naming the figure it checks: the real flows' typical median (what an admin's flow
+    costs), then the synthetic fully described flow against the structure floor (whether 500 is reachable)."""
+    floor = structure_floor()
+    lines = ["", "Budget checks:", ""]
+    if corpus is not None and corpus.typical_median is not None:
+        lines.append(
+            f"- Typical flow tool, real flows: the corpus's {len(corpus.typical_bytes or ())} flow tools with 3-5 "
+            f"inputs and 2 outputs, median {corpus.typical_median:,.0f} bytes (<= {FLOW_TOOL_BUDGET}): "
+            f"{_verdict(corpus.typical_median <= FLOW_TOOL_BUDGET)}. This is the figure the budget is about: the "
+            "issue names a typical tool by its shape, and these are real admins' flows of that shape."
+        )
+    if synthetic is not None and synthetic.flow_tool_bytes:
+        words = synthetic.flow_median - floor.structure
+        lines.append(
+            f"- Fully described synthetic flow (the benchmark's, 4 inputs, 2 outputs): {synthetic.flow_median:,.0f} "
+            f"bytes (<= {FLOW_TOOL_BUDGET}): {_verdict(synthetic.flow_median <= FLOW_TOOL_BUDGET)}. Its structure "
+            f"alone (`structure_floor`: names, keys, types, the effects phrase, the annotations, every word of the "
+            f"admin's one character long) takes {floor.structure} bytes, leaving {floor.room} for the {floor.words} "
+            f"texts an admin writes (flow name and description, each variable's name and description: about "
+            f"{floor.room / floor.words:.0f} bytes each); this flow's take {words:,.0f}. A fully described flow of "
+            "this shape meets 500 only with texts that short: the rest would have to be dropped, and is not."
+        )
+    if synthetic is not None:
+        lines.append(
+            f"- Operation tools: {synthetic.operations_bytes:,} bytes (<= {OPERATIONS_BUDGET:,}): "
+            f"{_verdict(synthetic.operations_bytes <= OPERATIONS_BUDGET)}."
+        )
     return lines
 
 

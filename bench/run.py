@@ -19,7 +19,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from . import engine, soak, tuning
-from .catalogue_size import demo_catalogue
+from .catalogue_size import CORPUS, embedded_catalogue
 from .flows import flow_name, write_flows
 from .idle import IDLE_FLOWS, measure_idle, prepare_idle_org
 from .org_process import Org, running_org
@@ -122,7 +122,8 @@ async def run(args: argparse.Namespace) -> tuple[Results, tuning.TuningResults |
             await prepare_idle_org(idle_org)
             results.idle = await measure_idle(idle_org, work)
             log.info("idle org: %.1f API calls per refresh", results.idle.per_refresh)
-            results.demo = await demo_catalogue(work / "logs" / "demo.log")
+            results.demo = await embedded_catalogue(work / "logs" / "demo.log")
+            results.corpus = await embedded_catalogue(work / "logs" / "corpus.log", CORPUS)
             await measure_starts(results, orgs, work)
             biggest = max(results.counts)
             await measure_call_phase(results, orgs[biggest], biggest, work, args)

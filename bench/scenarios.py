@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 
 from .catalogue_size import CatalogueSize, catalogue_size
-from .flows import ARGUMENTS, EXPECTED_TOTAL
+from .flows import ARGUMENTS, EXPECTED_TOTAL, OUTPUTS
 from .measure import Latency, in_flight, sequential
 from .org_process import Org
 from .stdio_session import SessionError, StdioSession
@@ -62,6 +62,7 @@ class Results:
     wall_seconds: float = 0.0
     idle: IdleCost | None = None  # API calls of refreshes on an unchanged org
     demo: CatalogueSize | None = None  # tools/list of `serve --demo`
+    corpus: CatalogueSize | None = None  # tools/list of `serve --demo --flows tests/data/flows-corpus`
 
 
 def server_env(org: Org, cache_dir: Path | None) -> dict[str, str]:
@@ -110,7 +111,8 @@ async def time_start(
     requests = (await org.api_usage()) - before if org else -1
     flow_tools = sum(t["name"].startswith("flow_") for t in tools)
     seconds = arrived - session.started
-    return StartSample(seconds, size, len(tools), flow_tools, rss, requests, catalogue_size(tools))
+    outputs = {str(t["name"]): OUTPUTS for t in tools}  # every bench flow has the same outputs
+    return StartSample(seconds, size, len(tools), flow_tools, rss, requests, catalogue_size(tools, outputs))
 
 
 async def started_session(argv: tuple[str, ...], env: Mapping[str, str], log: Path, flow_tools: int) -> StdioSession:

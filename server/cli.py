@@ -58,7 +58,12 @@ def _org_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-version", help="pin a REST API version >= 59.0 (env SALESFORCE_API_VERSION)")
     parser.add_argument("--dialect", help="route table: salesforce (default) or seed (env SALESFORCE_API_DIALECT)")
     parser.add_argument("--profile", help="stored login profile to use (default: the default profile)")
-    parser.add_argument("--read-only", action="store_true", default=None, help="only read-only tools")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="only tools that change nothing (flow tools too, where the flow's metadata shows it)",
+    )
     parser.add_argument("--include-flows", help="comma-separated ApiName globs to make tools of (env SALESFORCE_FLOWS)")
     parser.add_argument("--exclude-flows", help="comma-separated ApiName globs to leave out (SALESFORCE_EXCLUDE_FLOWS)")
     parser.add_argument("--max-flow-tools", help="above this many flows, search_flows replaces flow tools (100)")

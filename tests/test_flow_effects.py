@@ -220,7 +220,7 @@ def test_record_variables_name_their_object() -> None:
         recordLookups=[{"object": "Account"}, {"object": "Contact"}],
     )
     assert phrase(derive(metadata)) == "creates Case; reads Account, Contact"
-    assert phrase(derive(_flow(assignments=[{}]))) == "reads and changes no records"
+    assert phrase(derive(_flow(assignments=[{}]))) == "touches no records"
     assert phrase(derive(None)) is None
 
 

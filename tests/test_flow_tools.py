@@ -23,6 +23,8 @@ DEMO_FLOW_TOOLS = {
     "flow_Schedule_Follow_Up",
     "flow_Total_Order_Lines",
 }
+# Their metadata shows no record write and no action (tests/test_flow_effects.py derives it for each demo flow).
+READ_ONLY_DEMO_FLOWS = {"flow_Quote_Discount_Calculator", "flow_Route_Support_Case", "flow_Total_Order_Lines"}
 
 
 @pytest.mark.parametrize("mode", PROTOCOL_MODES)
@@ -128,11 +130,23 @@ async def test_include_and_exclude_globs() -> None:
         }
 
 
-async def test_read_only_has_no_flow_tools() -> None:
+async def test_read_only_keeps_the_tools_of_flows_that_change_nothing() -> None:
+    """--read-only: a flow tool only where the flow's metadata shows no record write and no action (its readOnlyHint
+    is true, tools/flow_effects.py); the others and invoke_flow are hidden, and a call to one says why."""
     async with org_stack(read_only=True) as stack:
         names = await stack.tool_names()
-        assert not any(n.startswith("flow_") for n in names) and "invoke_flow" not in names
+        flows = {n for n in names if n.startswith("flow_")}
+        assert flows == READ_ONLY_DEMO_FLOWS and "invoke_flow" not in names
         assert "--read-only" in stack.running.flows.policy
+        listed = {t.name: t for t in (await stack.mcp.list_tools()).tools}
+        assert all(listed[n].annotations and listed[n].annotations.read_only_hint for n in flows)
+        ran = await stack.call("flow_Route_Support_Case", {"subject": "Down", "priority": "High"})
+        assert not ran.is_error, ran
+        refused = await stack.call("flow_Create_Contact", {"lastName": "Lovelace"})
+        assert refused.is_error and "--read-only hides the tools of flows that may change the org" in text_of(refused)
+    # The seed dialect reads no metadata: no flow is known to change nothing, so none has a tool.
+    async with org_stack(dialect="seed", read_only=True) as stack:
+        assert not any(n.startswith("flow_") for n in await stack.tool_names())
 
 
 async def test_above_the_limit_a_search_tool_replaces_one_tool_per_flow() -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from pathlib import Path
 
 import pytest
 
-from bench.catalogue_size import OPERATIONS, OPERATIONS_BUDGET, catalogue_size, tool_bytes
+from bench.catalogue_size import OPERATIONS, OPERATIONS_BUDGET, catalogue_size, structure_floor, tool_bytes
 from bench.flows import write_flows
-from tests.support import org_stack
+from tests.support import org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -40,4 +41,27 @@ async def test_no_flow_tool_says_a_thing_twice(tmp_path: Path) -> None:
     for prop in flow["inputSchema"]["properties"].values():  # type: ignore[index]
         assert set(prop) <= {"type", "description"}, prop
     sizes = [tool_bytes(t) for t in tools if str(t["name"]).startswith("flow_")]
-    assert statistics.median(sizes) < 700, sizes  # was 2,039 bytes per tool at 1,000 flows
+    assert statistics.median(sizes) < 630, sizes  # was 2,039 bytes per tool at 1,000 flows
+
+
+async def test_the_structure_floor_of_a_fully_described_tool() -> None:
+    """What a 4-input, 2-output tool takes before the admin's own words: the budget's arithmetic (docs/benchmarks.md).
+    It must match a real tool, byte for byte, once the words are put back."""
+    floor = structure_floor()
+    assert floor.words == 14 and 300 < floor.structure < 400, floor
+    assert floor.room == 500 - floor.structure
+
+
+async def test_schemas_are_published_open_and_checked_closed(tmp_path: Path) -> None:
+    """No tool sends `additionalProperties: false` (28 bytes an object, every turn); the server still refuses an
+    unknown key before anything reaches the org, naming the closest allowed one."""
+    write_flows(tmp_path, 1)
+    async with org_stack(flows_dir=tmp_path) as stack:
+        listed = (await stack.mcp.list_tools()).tools
+        for tool in listed:
+            assert '"additionalProperties":false' not in json.dumps(tool.input_schema, separators=(",", ":"))
+        before = await stack.usage()
+        result = await stack.call("flow_Bench_Flow_0001", {"quantiy": 2, "unitPrice": 1.5})
+        assert result.is_error and "'quantiy' was unexpected" in text_of(result)
+        assert "quantiy: did you mean quantity?" in text_of(result)
+        assert await stack.usage() == before  # refused here: nothing was sent

@@ -36,7 +36,16 @@ from .outcome import Outcome
 from .suggestions import did_you_mean
 from .validation import ArgumentError, InputValidator, compile_input_schema, validate_arguments
 
-__all__ = ["Catalogue", "CatalogueHooks", "Outcome", "RegisteredTool", "error_result", "explain", "tool_definition"]
+__all__ = [
+    "Catalogue",
+    "CatalogueHooks",
+    "Outcome",
+    "RegisteredTool",
+    "error_result",
+    "explain",
+    "published",
+    "tool_definition",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +102,19 @@ class CatalogueHooks:
     flow_names: Callable[[], Iterable[str]] = _no_names
 
 
+def published(schema: Any) -> Any:
+    """An inputSchema as tools/list shows it: without `additionalProperties: false`. The server checks every call
+    against the closed schema itself (validate_arguments: an unknown key is refused before anything is sent, naming
+    the allowed keys and the closest one), so those 28 bytes per object would only repeat, on every turn, what the
+    answer to a wrong key says once. OpenAI's strict mode, the one consumer that needs it, also needs every property
+    required, which optional flow inputs never are."""
+    if isinstance(schema, dict):
+        return {k: published(v) for k, v in schema.items() if not (k == "additionalProperties" and v is False)}
+    if isinstance(schema, list):
+        return [published(item) for item in schema]
+    return schema
+
+
 def tool_definition(
     name: str,
     title: str | None,
@@ -105,18 +127,23 @@ def tool_definition(
     idempotent: bool,
     open_world: bool = True,
 ) -> types.Tool:
-    """A tool as tools/list shows it. The hints are always spelled out (a client that reads a missing hint as false
-    would take a destructive tool for a harmless one); the title is the tool's, not repeated in the annotations."""
+    """A tool as tools/list shows it; the title is the tool's, not repeated in the annotations; the inputSchema is
+    `published(input_schema)`.
+
+    A hint is left out only where leaving it out reads the same both ways: as MCP's default (readOnlyHint and
+    idempotentHint false, destructiveHint and openWorldHint true) and as false, which some clients assume for any
+    missing hint. So a false readOnlyHint or idempotentHint is not sent; destructiveHint and openWorldHint always
+    are (a client reading a missing one as false would take a destructive tool for a harmless one)."""
     return types.Tool(
         name=name,
         title=title,
         description=description,
-        input_schema=input_schema,
+        input_schema=published(input_schema),
         output_schema=output_schema,
         annotations=types.ToolAnnotations(
-            read_only_hint=read_only,
+            read_only_hint=True if read_only else None,
             destructive_hint=None if read_only else destructive,
-            idempotent_hint=None if read_only else idempotent,
+            idempotent_hint=True if idempotent and not read_only else None,
             open_world_hint=open_world,
         ),
     )
@@ -140,7 +167,7 @@ def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dial
         destructive=spec.hints.destructive,
         idempotent=spec.hints.idempotent,
     )
-    validator = compile_input_schema(tool.input_schema)
+    validator = compile_input_schema(spec.input_schema)
     return RegisteredTool(tool, validator, run, flow_name=spec.flow_name, changes_flows=spec.changes_flows)
 
 
@@ -228,7 +255,10 @@ class Catalogue:
             return f"Unknown tool {quoted(name)} (hidden by --read-only). Call tools/list to see the available tools."
         flow = name[len(FLOW_TOOL_PREFIX) :] if name.startswith(FLOW_TOOL_PREFIX) else None
         if flow and self.read_only and flow in set(self.hooks.flow_names()):
-            return f"Unknown tool {quoted(name)} (--read-only hides the tools that run flows)."
+            return (
+                f"Unknown tool {quoted(name)}: --read-only hides the tools of flows that may change the org (or whose "
+                "metadata could not be read); only flows that change nothing have tools."
+            )
         if flow and flow in set(self.hooks.flow_names()):
             return (
                 f"The flow {flow} has no tool of its own (the org has more flows than the flow-tool limit, "

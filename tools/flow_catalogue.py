@@ -32,7 +32,7 @@ class FlowToolOptions:
     max_flow_tools: int = defaults.MAX_FLOW_TOOLS
     refresh_interval: float = defaults.REFRESH_INTERVAL
     startup_wait: float = defaults.CATALOGUE_WAIT
-    read_only: bool = False  # --read-only: no tool that runs a flow
+    read_only: bool = False  # --read-only: tools only for flows whose metadata shows they change nothing
 
 
 class FlowCatalogue:
@@ -120,8 +120,7 @@ class FlowCatalogue:
         limit = self.options.max_flow_tools
         tools: list[RegisteredTool]
         if self.options.read_only:
-            tools = []
-            self.policy = f"{len(entries)} invocable flows, no flow tools: --read-only hides tools that run flows"
+            tools, self.policy = self._read_only_tools(entries, limit)
         elif len(entries) > limit:
             self.entries = entries
             tools = [search_tool(lambda: self.entries)]
@@ -138,6 +137,20 @@ class FlowCatalogue:
         names = assign_tool_names(e.api_name for e in entries) if shown else {}
         self.tool_of_flow = {flow: tool for flow, tool in names.items() if tool in shown}
         self.flow_of_tool = {tool: flow for flow, tool in self.tool_of_flow.items()}
+
+    def _read_only_tools(self, entries: list[FlowEntry], limit: int) -> tuple[list[RegisteredTool], str]:
+        """--read-only: the tools of the flows whose metadata shows they change nothing (readOnlyHint true), up to
+        the limit. Above it, none: search_flows would find flows to run with invoke_flow, which --read-only hides."""
+        tools = [t for t in flow_tools(entries, self.client) if t.read_only]
+        if len(tools) > limit:
+            return [], (
+                f"{len(entries)} invocable flows, {len(tools)} of them read-only: more than the limit of {limit} "
+                "tools, so no flow tools under --read-only (raise the limit with --max-flow-tools)"
+            )
+        return tools, (
+            f"{len(entries)} invocable flows; --read-only: a flow_<ApiName> tool for each of the {len(tools)} whose "
+            "metadata shows they change nothing, none for the others"
+        )
 
     def _snapshot(self) -> list[types.Tool]:
         """The tool list as it is now; two snapshots compare equal when every tool's fields do (pydantic equality,

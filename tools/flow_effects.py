@@ -302,4 +302,4 @@ def phrase(effects: FlowEffects, limit: int = 3) -> str | None:
         parts.append(f"calls {', '.join(names[:limit])}{more}")
     if effects.pauses:
         parts.append("may pause")
-    return "; ".join(parts) if parts else "reads and changes no records"
+    return "; ".join(parts) if parts else "touches no records"

@@ -97,7 +97,8 @@ def parameter_schema(param: Mapping[str, Any]) -> dict[str, Any]:
     value = _value_schema(rule, param)
     max_occurs = _max_occurs(param)
     if max_occurs > 1:
-        value = {"type": "array", "items": value, "maxItems": max_occurs}
+        # An empty item schema (any value) is JSON Schema's default for items: not sent.
+        value = {"type": "array", **({"items": value} if value else {}), "maxItems": max_occurs}
     name = _text(param.get("name"), 255) or "value"
     label = _text(param.get("label"))
     head: dict[str, Any] = {"title": label} if label and _says_more(label, name) else {}
@@ -154,7 +155,7 @@ def _returns(outputs: list[Mapping[str, Any]]) -> str:
     """One sentence for what the flow returns (each output may be null: a flow leaves outputs unset)."""
     listed = [p for p in outputs if str(p["name"]) not in INTERVIEW_OUTPUTS]
     if not listed:
-        return "Returns no outputs of its own."
+        return "No outputs of its own."
     parts = []
     for param in listed[:MAX_LISTED]:
         about = _text(param.get("description"), MAX_OUTPUT_TEXT)
@@ -192,7 +193,8 @@ def schemas_from_describe(describe: Mapping[str, Any], effects: str | None = Non
 
     title = _title(label, api_name)
     own = _text(describe.get("description"), MAX_FLOW_DESCRIPTION)
-    parts = [_sentence(own) if own else f"Runs the flow {label or flow}."]
+    # Without a description of its own the flow says nothing the tool name (or title) does not say already.
+    parts = [_sentence(own)] if own else []
     if effects:
         parts.append(_sentence(effects))
     parts.append(_returns(outputs))

@@ -60,8 +60,8 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient, effec
         idempotent=hints.idempotent,
         open_world=hints.open_world,
     )
-    validator = compile_input_schema(tool.input_schema)
-    prepare = _without_null_inputs(frozenset(tool.input_schema.get("properties") or {}))
+    validator = compile_input_schema(schemas.input_schema)
+    prepare = _without_null_inputs(frozenset(schemas.input_schema.get("properties") or {}))
     return RegisteredTool(tool, validator, run, prepare=prepare, flow_name=lambda args: api_name)
 
 

@@ -102,13 +102,11 @@ def _multipicklist(param: Param) -> JSONSchema:
 
 
 def _sobject(param: Param) -> JSONSchema:
+    """Open to any field (JSON Schema's default, so not spelled out): the record's fields are the org's."""
     sobject_type = _text(param.get("sobjectType"))
-    schema: JSONSchema = {"additionalProperties": True}
-    if sobject_type:
-        schema["properties"] = {
-            "attributes": {"type": "object", "properties": {"type": {"const": sobject_type}}},
-        }
-    return schema
+    if not sobject_type:
+        return {}
+    return {"properties": {"attributes": {"type": "object", "properties": {"type": {"const": sobject_type}}}}}
 
 
 # -- words for the description -------------------------------------------------------------------------------------
@@ -138,10 +136,9 @@ def _multipicklist_note(param: Param) -> str:
 
 
 def _sobject_note(param: Param) -> str:
+    """The schema says the rest: an object, `attributes.type` the sObject (constraints of _sobject)."""
     sobject_type = _text(param.get("sobjectType"))
-    if not sobject_type:
-        return "a Salesforce record: an object of its field values"
-    return f'{sobject_type} record: an object of its field values, "attributes": {{"type": "{sobject_type}"}}'
+    return f"{sobject_type or 'a Salesforce'} record: its field values"
 
 
 def _apex_note(param: Param) -> str:

@@ -16,6 +16,8 @@ from salesforce_flow_mcp.salesforce.soql import without_literals
 from salesforce_flow_mcp.salesforce.soql_reads import SoqlSyntaxError, query_reads
 from salesforce_flow_mcp.sfid import is_api_name, is_salesforce_id
 
+from .suggestions import closest
+
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError
@@ -73,7 +75,15 @@ def _describe(error: ValidationError) -> str:
         verb = "was" if len(extra) == 1 else "were"
         prefix = f"{where}: " if where else ""
         listed = ", ".join(sorted(allowed))
-        return f"{prefix}Additional properties are not allowed ({names} {verb} unexpected) (allowed: {listed})"
+        hints = [
+            f"{key}: did you mean {found[0]}?"
+            for key in error.instance
+            if key not in allowed
+            for found in [closest(str(key), allowed)]
+            if found
+        ]
+        close = f" ({'; '.join(hints[:3])})" if hints else ""
+        return f"{prefix}Additional properties are not allowed ({names} {verb} unexpected){close} (allowed: {listed})"
     message = _bounded_message(error)
     return f"{where}: {message}" if where else message
 
