@@ -283,4 +283,5 @@ async def test_without_the_tooling_api_every_flow_keeps_the_conservative_hints()
         for tool in tools.values():
             hints = tool.annotations
             assert hints is not None
-            assert (hints.read_only_hint, hints.destructive_hint, hints.open_world_hint) == (False, True, True)
+            # readOnlyHint false is left out: missing means false (MCP's default, and any client's reading).
+            assert (hints.read_only_hint, hints.destructive_hint, hints.open_world_hint) == (None, True, True)
