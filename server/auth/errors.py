@@ -7,6 +7,7 @@ AuthError                    a sign-in problem the user must fix (the message sa
 
 from __future__ import annotations
 
+from ..urls import UnsafeURLError, require_safe_url
 from .masking import redact
 
 
@@ -34,3 +35,11 @@ class InvalidGrantError(AuthError):
     def __init__(self, message: str, code: str = "invalid_grant") -> None:
         super().__init__(message)
         self.code = code
+
+
+def safe_url(url: str, what: str, fix: str = "") -> str:
+    """`url` when it is https (or loopback), without a trailing slash; else an AuthError naming `what`, then `fix`."""
+    try:
+        return require_safe_url(url, what)
+    except UnsafeURLError as exc:
+        raise AuthError(f"{exc}{fix}") from None

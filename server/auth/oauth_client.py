@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx2
 
 from .. import defaults
-from ..urls import UnsafeURLError, require_safe_url
-from .errors import AuthError, InvalidGrantError, TokenEndpointUnavailable
+from .errors import AuthError, InvalidGrantError, TokenEndpointUnavailable, safe_url
 from .masking import register_secret
 
 if TYPE_CHECKING:
@@ -48,12 +47,9 @@ def resolve_login_url(value: str | None, default: str = PRODUCTION_LOGIN_URL) ->
     url = LOGIN_URL_ALIASES.get(raw.lower(), raw)
     if "://" not in url:
         url = "https://" + url
-    try:
-        return require_safe_url(url, "login URL")
-    except UnsafeURLError as exc:
-        raise AuthError(
-            f"{exc}. Use production, sandbox, or your My Domain URL (https://NAME.my.salesforce.com)."
-        ) from None
+    return safe_url(
+        url, "login URL", ". Use production, sandbox, or your My Domain URL (https://NAME.my.salesforce.com)."
+    )
 
 
 @dataclass(frozen=True)
@@ -96,12 +92,8 @@ class IssuedToken:
         instance = token.get("instance_url")
         if not isinstance(instance, str) or not instance:
             raise AuthError(f"The token endpoint {token_url} answered without an instance_url.")
-        try:
-            instance = require_safe_url(instance, "instance_url in the token response")
-        except UnsafeURLError as exc:
-            raise AuthError(
-                f"{exc}; refusing to send the token there. Check the login URL you signed in with."
-            ) from None
+        fix = "; refusing to send the token there. Check the login URL you signed in with."
+        instance = safe_url(instance, "instance_url in the token response", fix)
         return cls(
             access_token=access,
             instance_url=instance,
@@ -161,10 +153,7 @@ class OAuthClient:
     ) -> None:
         from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-        try:
-            self.endpoints = OAuthEndpoints(require_safe_url(base_url, "login URL"))
-        except UnsafeURLError as exc:
-            raise AuthError(str(exc)) from None
+        self.endpoints = OAuthEndpoints(safe_url(base_url, "login URL"))
         self.client_id = client_id
         self.client_secret = client_secret
         register_secret(client_secret)

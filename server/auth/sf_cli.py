@@ -26,16 +26,16 @@ from typing import Any
 
 import anyio
 
-from .credentials import _safe_instance_url, _SingleFlight
-from .errors import AuthError
+from .errors import AuthError, safe_url
 from .masking import register_secret
+from .single_flight import SingleFlight
 
 SF_COMMAND_ENV = "SALESFORCE_SF_COMMAND"  # the sf executable to run (default: `sf` on PATH)
 SF_TIMEOUT = 60.0  # seconds; the sf CLI may refresh the token before it answers
 _REDACTED = "[REDACTED]"
 
 
-class SfCliCredentials(_SingleFlight):
+class SfCliCredentials(SingleFlight):
     """`--target-org ALIAS` / SALESFORCE_TARGET_ORG: tokens from the sf CLI's stored login of that org."""
 
     def __init__(self, target_org: str, *, sf_command: str | None = None) -> None:
@@ -73,7 +73,7 @@ class SfCliCredentials(_SingleFlight):
         url = display.get("instanceUrl")
         if not isinstance(url, str) or not url:
             raise self._unexpected("org display")
-        self._instance_url = _safe_instance_url(url, f"instanceUrl of sf CLI org {self.target_org}")
+        self._instance_url = safe_url(url, f"instanceUrl of sf CLI org {self.target_org}")
         self.username = _text(display.get("username"))
         self.org_id = _text(display.get("id"))
         token = display.get("accessToken")

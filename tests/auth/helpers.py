@@ -16,7 +16,9 @@ from urllib.parse import urlencode, urlsplit
 import httpx2
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from salesforce_flow_mcp.auth.credentials import Credentials, credentials_from_settings
 from salesforce_flow_mcp.auth.token_store import StoredLogin, TokenStore
+from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApps, connected_apps
 from salesforce_flow_mcp.localorg.oauth.endpoints import TOKEN_PATH
@@ -169,6 +171,22 @@ async def stored_sign_in(org: Org, store: TokenStore, profile: str = "default", 
     )
     store.save(login)
     return login
+
+
+def stored_credentials(org: Org, store: TokenStore) -> Credentials:
+    """What the server signs in with when nothing but a stored login (the default profile) is configured."""
+    return credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+
+
+def token_settings(org: Org, token: dict[str, Any]) -> Settings:
+    """A token from sign_in() given in the environment: the access token with the refresh token that renews it."""
+    return Settings(
+        instance_url=org.url,
+        access_token=token["access_token"],
+        refresh_token=token["refresh_token"],
+        client_id="PlatformCLI",
+        login_url=org.url,
+    )
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from salesforce_flow_mcp.auth.doctor import run_doctor
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 
-from .helpers import Org, assert_no_secrets, sign_in, stored_sign_in
+from .helpers import Org, assert_no_secrets, sign_in, stored_sign_in, token_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -44,13 +44,7 @@ async def test_doctor_passes_with_a_stored_login_and_shows_nothing_secret(
 
 async def test_doctor_renews_an_expired_token_and_masks_environment_secrets(org: Org, store: TokenStore) -> None:
     token = await sign_in(org)
-    settings = Settings(
-        instance_url=org.url,
-        access_token=token["access_token"],
-        refresh_token=token["refresh_token"],
-        client_id="PlatformCLI",
-        login_url=org.url,
-    )
+    settings = token_settings(org, token)
     org.state.sessions.expire_all_access_tokens()
     code, output = await doctor(settings, org, store)
     assert code == 0, output

@@ -16,8 +16,8 @@ from salesforce_flow_mcp.auth.credentials import (
     StaticCredentials,
     StoredLoginCredentials,
     credentials_from_settings,
-    jwt_audience,
 )
+from salesforce_flow_mcp.auth.grant_modes import jwt_audience
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp

@@ -14,12 +14,11 @@ import anyio
 import httpx2
 import pytest
 
-from salesforce_flow_mcp.auth.credentials import credentials_from_settings
 from salesforce_flow_mcp.auth.login import run_login, run_logout
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 
-from .helpers import Org, assert_no_secrets, authorized_get, click_through, make_org
+from .helpers import Org, assert_no_secrets, authorized_get, click_through, make_org, stored_credentials
 
 pytestmark = pytest.mark.anyio
 
@@ -118,7 +117,7 @@ async def test_the_whole_login_stores_a_working_profile(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert (await authorized_get(org, login.access_token)).status_code == 200
 
-    credentials = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+    credentials = stored_credentials(org, store)
     assert credentials.mode == "stored login (profile default)"
     assert credentials.instance_url == org.url
     assert await credentials.access_token() == login.access_token

@@ -22,7 +22,18 @@ from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.localorg.oauth.connected_apps import ConnectedApp
 
-from .helpers import FLOWS_PATH, Org, assert_no_secrets, authorized_get, bearer, make_org, sign_in, stored_sign_in
+from .helpers import (
+    FLOWS_PATH,
+    Org,
+    assert_no_secrets,
+    authorized_get,
+    bearer,
+    make_org,
+    sign_in,
+    stored_credentials,
+    stored_sign_in,
+    token_settings,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +42,7 @@ async def test_a_hundred_concurrent_401s_cause_exactly_one_refresh(
     org: Org, store: TokenStore, captured_logs: pytest.LogCaptureFixture
 ) -> None:
     login = await stored_sign_in(org, store)
-    credentials = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+    credentials = stored_credentials(org, store)
     assert isinstance(credentials, StoredLoginCredentials)
     old = await credentials.access_token()
     org.state.sessions.expire_all_access_tokens()
@@ -65,7 +76,7 @@ async def test_a_hundred_concurrent_401s_cause_exactly_one_refresh(
 async def test_a_rotated_refresh_token_is_stored(org: Org, store: TokenStore) -> None:
     org.apps.configure("PlatformCLI", rotate_refresh_tokens=True)
     login = await stored_sign_in(org, store)
-    credentials = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+    credentials = stored_credentials(org, store)
     old = await credentials.access_token()
     org.state.sessions.expire_all_access_tokens()
     new = await credentials.refresh(old)
@@ -124,7 +135,7 @@ async def test_a_revoked_refresh_token_asks_to_log_in_again_and_keeps_the_file(o
     async with org.client() as http:
         assert (await http.post("/services/oauth2/revoke", data={"token": login.refresh_token})).status_code == 200
     before = store.path_for("default").read_bytes()
-    credentials = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+    credentials = stored_credentials(org, store)
     with pytest.raises(AuthError) as caught:
         await credentials.refresh(login.access_token)
     await credentials.aclose()
@@ -136,8 +147,8 @@ async def test_a_revoked_refresh_token_asks_to_log_in_again_and_keeps_the_file(o
 
 async def test_another_process_refreshed_first_so_its_token_is_taken(org: Org, store: TokenStore) -> None:
     login = await stored_sign_in(org, store)
-    mine = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
-    theirs = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+    mine = stored_credentials(org, store)
+    theirs = stored_credentials(org, store)
     org.state.sessions.expire_all_access_tokens()
     their_token = await theirs.refresh(login.access_token)
     before = org.token_requests
@@ -212,13 +223,7 @@ async def test_an_http_instance_url_on_a_public_host_gets_no_token(store: TokenS
 
 async def test_a_static_token_with_a_refresh_token_renews_itself(org: Org) -> None:
     token = await sign_in(org)
-    settings = Settings(
-        instance_url=org.url,
-        access_token=token["access_token"],
-        refresh_token=token["refresh_token"],
-        client_id="PlatformCLI",
-        login_url=org.url,
-    )
+    settings = token_settings(org, token)
     credentials = credentials_from_settings(settings, http_transport=org.transport)
     assert isinstance(credentials, StaticCredentials) and credentials.mode == "static token"
     org.state.sessions.expire_all_access_tokens()

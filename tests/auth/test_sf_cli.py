@@ -16,6 +16,7 @@ import io
 import json
 import os
 import sys
+from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -98,8 +99,7 @@ async def test_the_sf_cli_login_is_used_and_asked_again_after_a_401(org: Org, st
     stand_in.give((await sign_in(org))["access_token"])
     credentials = credentials_from_settings(Settings(target_org="my-sandbox"))
     assert isinstance(credentials, SfCliCredentials) and credentials.mode == "sf CLI org my-sandbox"
-    client = SalesforceClient(credentials, transport=org.transport)
-    try:
+    async with aclosing(SalesforceClient(credentials, transport=org.transport)) as client:
         await client.get("/actions/custom/flow")
         asked_first = len(stand_in.calls)
         assert stand_in.calls[0] == "org display --target-org my-sandbox --json"
@@ -110,31 +110,24 @@ async def test_the_sf_cli_login_is_used_and_asked_again_after_a_401(org: Org, st
         stand_in.give((await sign_in(org))["access_token"])  # what the sf CLI's own refresh leaves behind
         await client.get("/actions/custom/flow")
         assert len(stand_in.calls) == 2 * asked_first, "asked the sf CLI again after the 401"
-    finally:
-        await client.aclose()
 
 
 async def test_a_token_the_sf_cli_cannot_renew_says_to_log_in_again(org: Org, stand_in: StandIn) -> None:
     stand_in.give((await sign_in(org))["access_token"])
-    client = SalesforceClient(credentials_from_settings(Settings(target_org="my-sandbox")), transport=org.transport)
-    try:
+    credentials = credentials_from_settings(Settings(target_org="my-sandbox"))
+    async with aclosing(SalesforceClient(credentials, transport=org.transport)) as client:
         await client.get("/actions/custom/flow")
         org.state.sessions.expire_all_access_tokens()  # and the sf CLI keeps printing the dead token
         with pytest.raises(SalesforceError) as caught:
             await client.get("/actions/custom/flow")
-    finally:
-        await client.aclose()
     assert "sf org login web --alias my-sandbox" in str(caught.value)
 
 
 async def test_an_unknown_alias_is_the_sf_cli_error_and_what_to_do(org: Org, stand_in: StandIn) -> None:
     credentials = credentials_from_settings(Settings(target_org="nope"))
-    client = SalesforceClient(credentials, transport=org.transport)
-    try:
+    async with aclosing(SalesforceClient(credentials, transport=org.transport)) as client:
         with pytest.raises(SalesforceError) as caught:
             await client.get("/actions/custom/flow")
-    finally:
-        await client.aclose()
     message = str(caught.value)
     assert "NamedOrgNotFoundError: No authorization information found for nope." in message
     assert "sf org list" in message and "sf org login web --alias nope" in message

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import io
 import json
+from contextlib import aclosing
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
 
-from salesforce_flow_mcp.auth.credentials import JWTBearerCredentials, login_audience_combos
 from salesforce_flow_mcp.auth.errors import AuthError
+from salesforce_flow_mcp.auth.grant_modes import JWTBearerCredentials, login_audience_combos
 from salesforce_flow_mcp.auth.login import run_login
 from salesforce_flow_mcp.auth.oauth_client import OAuthClient
 from salesforce_flow_mcp.auth.token_store import TokenStore
@@ -108,12 +109,9 @@ async def test_invalid_client_app_must_be_installed_says_what_to_do() -> None:
         body = {"error": "invalid_client", "error_description": "app must be installed into org"}
         return httpx2.Response(400, json=body)
 
-    oauth = OAuthClient(PROD, "PlatformCLI", transport=httpx2.MockTransport(token_endpoint))
-    try:
+    async with aclosing(OAuthClient(PROD, "PlatformCLI", transport=httpx2.MockTransport(token_endpoint))) as oauth:
         with pytest.raises(AuthError) as caught:
             await oauth.refresh("5Aep-refresh")
-    finally:
-        await oauth.aclose()
     message = str(caught.value)
     assert "invalid_client (app must be installed into org)" in message
     assert "not installed in the org" in message and "login --client-id" in message
@@ -158,8 +156,6 @@ async def test_jwt_bearer_tries_the_next_pair_when_the_audience_is_invalid(tmp_p
     transport = httpx2.MockTransport(token_endpoint)
     oauth = OAuthClient(sandbox, "3MVG9Jwt", transport=transport)
     credentials = JWTBearerCredentials(oauth, username="u@acme.dev", private_key_pem=pem, http_transport=transport)
-    try:
+    async with aclosing(credentials):
         assert await credentials.access_token() == "00Dx!ok"
-    finally:
-        await credentials.aclose()
     assert asked == [(sandbox, sandbox), (SANDBOX, SANDBOX), (PROD, PROD), (sandbox, SANDBOX)]

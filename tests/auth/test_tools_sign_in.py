@@ -9,14 +9,13 @@ import anyio
 import pytest
 from mcp import Client
 
-from salesforce_flow_mcp.auth.credentials import credentials_from_settings
 from salesforce_flow_mcp.auth.token_store import TokenStore
 from salesforce_flow_mcp.config import Settings
 from salesforce_flow_mcp.runtime import assemble
 from salesforce_flow_mcp.salesforce.client import SalesforceClient
 from tests.support import text_of
 
-from .helpers import Org, assert_no_secrets, stored_sign_in
+from .helpers import Org, assert_no_secrets, stored_credentials, stored_sign_in
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +24,7 @@ async def test_a_hundred_tool_calls_on_an_expired_token_share_one_refresh(
     org: Org, store: TokenStore, captured_logs: pytest.LogCaptureFixture
 ) -> None:
     login = await stored_sign_in(org, store)
-    credentials = credentials_from_settings(Settings(), http_transport=org.transport, store=store)
+    credentials = stored_credentials(org, store)
     salesforce = SalesforceClient(credentials, transport=org.transport)
     running = assemble(salesforce, Settings(cache_dir="", refresh_interval=0))
     outputs: list[str] = []
