@@ -128,3 +128,94 @@ def test_org_reads_custom_labels_next_to_its_flows(tmp_path: Path) -> None:
     finally:
         state.close()
     assert result.outcome.outputs == {"out0": "Hello from the label"}
+
+
+def test_user_role_is_the_running_users_role_record(store: RecordStore) -> None:
+    """$UserRole (Help, "Flow Resource: Global Variables": the running user's role, such as the role name or ID):
+    the UserRole record the running user's UserRoleId names; a user without a role reads null fields."""
+    engine = FlowEngine(store, lambda name: None)
+    role_id = store.insert("UserRole", {"Name": "VP Sales", "DeveloperName": "VP_Sales"})
+    flow = build(*reader("$UserRole.Name", "$UserRole.DeveloperName", "$UserRole.Id"), start="Read")
+    with_role = {"Id": "005000000000001AAA", "Username": "vp@example.com", "UserRoleId": role_id}
+    assert outputs_of(engine.run(flow, {}, user=with_role)) == {"out0": "VP Sales", "out1": "VP_Sales", "out2": role_id}
+    no_role = {"Id": "005000000000002AAA", "Username": "rep@example.com"}
+    assert outputs_of(engine.run(flow, {}, user=no_role)) == {"out0": None, "out1": None, "out2": None}
+
+
+CMDT_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?><CustomMetadata xmlns="http://soap.sforce.com/2006/04/metadata" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">'
+    "<label>Gold tier</label><protected>false</protected>"
+    '<values><field>Rate__c</field><value xsi:type="xsd:double">12.5</value></values>'
+    '<values><field>Active__c</field><value xsi:type="xsd:boolean">true</value></values>'
+    '<values><field>Code__c</field><value xsi:type="xsd:string">GOLD</value></values>'
+    '<values><field>Starts__c</field><value xsi:type="xsd:date">2024-01-31</value></values>'
+    '<values><field>Note__c</field><value xsi:nil="true"/></values></CustomMetadata>'
+)
+
+
+def test_custom_metadata_records_come_from_the_projects_files(tmp_path: Path) -> None:
+    """$CustomMetadata.Type__mdt.Record.Field__c reads a custom metadata record. Metadata API CustomMetadata
+    (https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_custommetadata.htm): records live in
+    the customMetadata folder, named by the type without __mdt, a dot and the record name; `values` hold `field`
+    and a `value` typed by xsi:type, which "can be null" (xsi:nil). A formula reads it too; names are
+    case-insensitive. A broken record file is skipped."""
+    from salesforce_flow_mcp.localorg.store.state import OrgState
+
+    folder = tmp_path / "customMetadata"
+    folder.mkdir()
+    (folder / "Discount_Tier.Gold.md-meta.xml").write_text(CMDT_XML, encoding="utf-8")
+    (folder / "Discount_Tier.Broken.md-meta.xml").write_text("<CustomMetadata><values>", encoding="utf-8")
+    head = "$CustomMetadata.Discount_Tier__mdt.Gold"
+    flow = build(
+        var("rate", "Number", out=True, scale=2),
+        var("doubled", "Number", out=True, scale=2),
+        var("active", "Boolean", out=True),
+        var("starts", "Date", out=True),
+        *(var(name, "String", out=True) for name in ("code", "note", "label")),
+        "<formulas><name>twice</name><dataType>Number</dataType><scale>2</scale>"
+        f"<expression>{{!{head}.Rate__c}} * 2</expression></formulas>",
+        assign(
+            "Read",
+            [
+                ("rate", "Assign", ref(f"{head}.Rate__c")),
+                ("doubled", "Assign", ref("twice")),
+                ("active", "Assign", ref(f"{head}.Active__c")),
+                ("starts", "Assign", ref(f"{head}.Starts__c")),
+                ("code", "Assign", ref("$CustomMetadata.discount_tier__MDT.gold.Code__c")),
+                ("note", "Assign", ref(f"{head}.Note__c")),
+                ("label", "Assign", ref(f"{head}.MasterLabel")),
+            ],
+        ),
+        start="Read",
+        name="Read_Tier",
+    )
+    state = OrgState.create(":memory:", tmp_path)
+    try:
+        [result] = state.invoke(state.add_flow(flow, activate=True), [{}])
+    finally:
+        state.close()
+    assert result.outcome.outputs == {
+        "rate": 12.5,
+        "doubled": 25.0,
+        "active": True,
+        "starts": "2024-01-31",
+        "code": "GOLD",
+        "note": None,
+        "label": "Gold tier",
+    }
+
+
+def test_custom_metadata_given_in_process_and_an_unknown_record(store: RecordStore) -> None:
+    """configure_org(custom_metadata=...) adds records; a reference to a record the org does not have stops the
+    interview naming the record and how to add it (Salesforce would not save a flow referencing one)."""
+    engine = FlowEngine(store, lambda name: None)
+    engine.configure_org(custom_metadata={"Region__mdt": {"EMEA": {"MasterLabel": "Europe", "Currency__c": "EUR"}}})
+    flow = build(
+        *reader("$CustomMetadata.Region__mdt.EMEA.Currency__c", "$CustomMetadata.Region__mdt.EMEA.Label"), start="Read"
+    )
+    assert outputs_of(engine.run(flow, {})) == {"out0": "EUR", "out1": "Europe"}
+    missing = engine.run(build(*reader("$CustomMetadata.Region__mdt.APAC.Currency__c"), start="Read"), {})
+    assert missing.status == "Error"
+    assert "The custom metadata record Region__mdt.APAC is not in the embedded org" in str(missing.error_message)
+    assert "customMetadata/Region.APAC.md-meta.xml" in str(missing.error_message)

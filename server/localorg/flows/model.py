@@ -290,6 +290,17 @@ class UnsupportedElement(Element):
 
 
 @dataclass(frozen=True)
+class CustomMetadataRecord:
+    """A custom metadata record (Metadata API CustomMetadata): its type (with `__mdt`), DeveloperName, label, and
+    each field's value as the file types it (None for xsi:nil)."""
+
+    type_name: str
+    developer_name: str
+    label: str
+    values: tuple[FieldValue, ...] = ()
+
+
+@dataclass(frozen=True)
 class Start:
     connector: str | None = None
     trigger_type: str | None = None

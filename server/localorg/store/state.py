@@ -28,7 +28,6 @@ from ..flows.engine.batch import run_batch
 from ..flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from ..flows.engine.governor import DEFAULT_LOOP_GUARD, GovernorLimits
 from ..flows.model import Flow
-from ..flows.parse.labels import load_labels
 from ..flows.parse.loader import MAX_FLOW_BYTES, FlowLoadError, demo_flows_dir, parse_flow
 from .flow_registry import FlowRegistry, FlowVersion
 from .records import RecordStore
@@ -159,7 +158,6 @@ class OrgState:
             self.flows = FlowRegistry(conn, self._mint)
             self.flows.load_from_db()
         self.actions = ActionRegistry()
-        self.labels: dict[str, str] = {}
         self.engine = FlowEngine(
             self.records, self.flows.resolve_flow, self.actions, loop_guard, limits=limits, base_url=base_url
         )
@@ -261,8 +259,7 @@ class OrgState:
                 self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
-        self.labels.update(load_labels(path))  # $Label answers from the project's custom labels
-        self.engine.configure_org(labels=self.labels)
+        self.engine.load_project_configuration(path)  # custom labels and custom metadata records of the project
         log.info("Loaded %d flow versions from %s in %.0f ms", len(added), path, (time.perf_counter() - started) * 1e3)
         return added
 

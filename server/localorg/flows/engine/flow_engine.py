@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Generator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from ... import datetimes
@@ -38,6 +39,7 @@ from .collection_processors import run_collection_processor
 from .elements import run_element_table, run_unsupported
 from .governor import DEFAULT_LOOP_GUARD, GovernorLimits, LimitExceeded, LoopGuardTripped, Transaction
 from .interview_state import Budget, EngineServices, FlowFault, FlowHalt, Interview, Paused, as_record, new_guid
+from .org_config import CustomMetadataInput, add_custom_metadata, load_project_configuration
 from .record_elements import run_record_table
 from .transforms import run_transform
 from .values import ConversionError, convert_input, describe_type, to_json
@@ -144,15 +146,22 @@ class FlowEngine:
         labels: Mapping[str, str] | None = None,
         permissions: set[str] | frozenset[str] | None = None,
         organization: Mapping[str, Any] | None = None,
+        custom_metadata: CustomMetadataInput | None = None,
     ) -> None:
-        """What $Label, $Permission and $Organization answer: custom labels, the running user's custom permissions,
-        the organization's fields."""
+        """What $Label, $Permission, $Organization and $CustomMetadata answer: custom labels, the running user's
+        custom permissions, the organization's fields, custom metadata records (added to those already known)."""
         if labels is not None:
             self._runtime.labels = dict(labels)
         if permissions is not None:
             self._runtime.permissions = set(permissions)
         if organization is not None:
             self._runtime.organization = dict(organization)
+        if custom_metadata is not None:
+            add_custom_metadata(self._runtime, custom_metadata)
+
+    def load_project_configuration(self, folder: Path) -> None:
+        """Custom labels and custom metadata records from the files a retrieved project keeps under `folder`."""
+        load_project_configuration(self._runtime, folder)
 
     def run(
         self,

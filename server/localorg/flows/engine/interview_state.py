@@ -74,10 +74,13 @@ class EngineServices:
     run_child: Callable[[Interview, Flow, dict[str, Any]], Interview] | None = None
     formula_cache: dict[str, CompiledFormula] = field(default_factory=dict)
     # The org's configuration that globals answer from: custom labels ($Label), the custom permissions the running
-    # user has ($Permission) and the organization's fields ($Organization); $Setup reads custom settings records.
+    # user has ($Permission) and the organization's fields ($Organization); $Setup reads custom settings records and
+    # $UserRole the running user's UserRole record from the store.
     labels: dict[str, str] = field(default_factory=dict)
     permissions: set[str] = field(default_factory=set)
     organization: dict[str, Any] = field(default_factory=dict)
+    # $CustomMetadata: type (lower case, with __mdt) -> DeveloperName (lower case) -> the record (org_config.py).
+    custom_metadata: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def compile(self, text: str) -> CompiledFormula:
         compiled = self.formula_cache.get(text)

@@ -1,7 +1,8 @@
 """Global merge fields of a flow interview: $Flow, $Record, $User, $Label, $Api, $GlobalConstant, $System, ...
 
-The embedded org has no translations ($Label.X is "X"), one organization and a base URL for $Api values; a session
-id is never handed to flow logic.
+The embedded org has no translations, one organization and a base URL for $Api values; a session id is never handed
+to flow logic. Labels, permissions, organization fields and custom metadata come from the org's configuration
+(org_config.py); $Setup and $UserRole read records of the store.
 """
 
 from __future__ import annotations
@@ -51,9 +52,46 @@ def read_global(iv: Interview, head: str, rest: list[str]) -> tuple[Any, list[st
         return name in iv.runtime.permissions, rest[1:]
     if head == "$Setup":
         return _custom_setting(iv, name), rest[1:]
-    if head in ("$UserRole", "$CustomMetadata", "$Client", "$Component"):
+    if head == "$UserRole":
+        return _user_role(iv), rest
+    if head == "$CustomMetadata":
+        return _custom_metadata(iv, rest), rest[2:]
+    if head in _NOT_IN_THESE_INTERVIEWS:
         return None, []
     raise KeyError(head)
+
+
+# Help, "Flow Resource: Global Variables": $Client only in Lightning Scheduler flows, $Event in automation
+# event-triggered flows, $Input/$Output in prompt flows; $Component is Visualforce's. None of these interviews runs in
+# the embedded org, so they read as null.
+_NOT_IN_THESE_INTERVIEWS = frozenset({"$Client", "$Component", "$Event", "$Input", "$Output"})
+
+
+def _user_role(iv: Interview) -> dict[str, Any] | None:
+    """The running user's role: the UserRole record their UserRoleId names (null for a user without a role)."""
+    from .interview_state import as_record  # interview_state imports this module
+
+    role_id = (iv.user or {}).get("UserRoleId")
+    row = iv.runtime.records.get("UserRole", str(role_id)) if role_id else None
+    return as_record("UserRole", row) if row is not None else None
+
+
+def _custom_metadata(iv: Interview, rest: list[str]) -> dict[str, Any]:
+    """$CustomMetadata.Type__mdt.Record.Field__c: the record (names are case-insensitive, as in Salesforce)."""
+    from .interview_state import FlowHalt  # interview_state imports this module
+
+    if len(rest) < 3:
+        shape = "Type__mdt.Record.Field__c"
+        raise FlowHalt(f"$CustomMetadata.{'.'.join(rest)} must name a type, a record and a field ({shape})")
+    type_name, record_name = rest[0], rest[1]
+    record = iv.runtime.custom_metadata.get(type_name.lower(), {}).get(record_name.lower())
+    if record is None:
+        raise FlowHalt(
+            f"The custom metadata record {type_name}.{record_name} is not in the embedded org: add "
+            f"customMetadata/{type_name.removesuffix('__mdt')}.{record_name}.md-meta.xml under the org's flows folder "
+            "or give it with FlowEngine.configure_org(custom_metadata=...)"
+        )
+    return record
 
 
 def _flow_global(iv: Interview, name: str) -> Any:
