@@ -155,7 +155,7 @@ def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dial
     async def run(args: Args) -> Outcome:
         for check in spec.checks:
             check(args)
-        return spec.result(await handler(client, args))
+        return spec.result(await handler(client, args), args)
 
     tool = tool_definition(
         spec.name,

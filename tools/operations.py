@@ -11,8 +11,9 @@ from salesforce_flow_mcp.aliases import Args, JSONSchema
 from salesforce_flow_mcp.salesforce.normalize import describe_failure
 from salesforce_flow_mcp.sfid import API_NAME_PATTERN, SALESFORCE_ID_PATTERN
 
+from .keyset import after_id, keyset_condition, keyset_rest
 from .outcome import Outcome, as_is
-from .result_bounds import bounded
+from .result_bounds import ResultRule, bounded, bounded_describe, offset_hint
 from .schemas import SUCCESS_SCHEMA, output_schema
 from .validation import ArgumentError, check_flow_soql, require_api_name, require_record_id
 
@@ -42,7 +43,7 @@ class OperationTool:
     required: tuple[str, ...] = ()
     checks: tuple[Callable[[Args], None], ...] = field(default=())
     # How the route's answer becomes the tool's result (invoke_flow: a failed record makes the call an error).
-    result: Callable[[Any], Outcome] = as_is
+    result: ResultRule = as_is
     # The flow API name the arguments name, if any: a NOT_FOUND then answers with the closest known flow names.
     flow_name: Callable[[Args], str | None] | None = None
     # A successful call changes which flows are active: the flow catalogue is refreshed right after.
@@ -100,7 +101,7 @@ SHARED_TRANSACTION = (
 )
 
 
-def _invoke_results(result: Any) -> Outcome:
+def _invoke_results(result: Any, args: Args) -> Outcome:
     """invoke_flow reports per-record results; any failed record makes the call an error, with all results kept."""
     if isinstance(result, dict):
         failed = [(i, r) for i, r in enumerate(result.get("outputs") or []) if not r.get("isSuccess")]
@@ -112,12 +113,6 @@ def _invoke_results(result: Any) -> Outcome:
                 summary += " " + SHARED_TRANSACTION
             return Outcome(result, is_error=True, message=summary)
     return Outcome(result)
-
-
-_QUERY_REST = (
-    "Ask for the rest with q ending in ORDER BY Id LIMIT {shown} OFFSET {shown} (then OFFSET {shown} more each "
-    "time; SOQL OFFSET goes up to 2,000), or narrow the WHERE clause."
-)
 
 
 def _arg(name: str) -> Callable[[Args], str | None]:
@@ -135,14 +130,20 @@ def _interview_flow(args: Args) -> str | None:
 
 
 def _check_soql(required: bool) -> Callable[[Args], None]:
+    """q checked as a read-only query over flow objects; with `after`, limited to the records after that Id."""
+
     def check(args: Args) -> None:
         q = (args.get("q") or "").strip()
+        after = args.pop("after", None)
         if q.upper().startswith("SELECT") or required:
             args["q"] = check_flow_soql(q)
-        elif q:
+            if after is not None:
+                args["q"] = after_id(args["q"], after)
+        elif q or after is not None:
             # A bare condition becomes the WHERE clause of the default flow query: check it as such.
-            check_flow_soql(f"SELECT Id FROM Flow WHERE {q}")
-            args["q"] = q
+            condition = keyset_condition(q, after) if after is not None else q
+            check_flow_soql(f"SELECT Id FROM Flow WHERE {condition}")
+            args["q"] = condition
 
     return check
 
@@ -150,20 +151,25 @@ def _check_soql(required: bool) -> Callable[[Args], None]:
 FLOW_ID = _record_id("Flow version Id (301...) from list_flows")
 INTERVIEW_ID = _record_id("Paused FlowInterview Id (0Fo...)")
 FLOW_API_NAME = _api_name("Flow API name, e.g. Route_Support_Case")
+AFTER = _record_id("truncated.after of the page before: the records after that Id, in Id order")
 
 OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
         name="list_flows",
         title="List flows",
         description=(
-            "The org's flow versions: Id, ApiName, Label, ProcessType, Status, VersionNumber (records, totalSize, "
-            "done). q: a SOQL SELECT over Flow, or a condition such as Status = 'Active' or ApiName LIKE 'Order%'."
+            "The org's flow versions in Id order: Id, ApiName, Label, ProcessType, Status, VersionNumber (records, "
+            "totalSize, done). q: a SOQL SELECT over Flow, or a condition such as Status = 'Active' or ApiName LIKE "
+            "'Order%'. A cut page's truncated.after gives the after for the next."
         ),
-        properties={"q": {"type": "string", "maxLength": 20000, "description": "SELECT or WHERE condition"}},
+        properties={
+            "q": {"type": "string", "maxLength": 20000, "description": "SELECT or WHERE condition"},
+            "after": AFTER,
+        },
         output=output_schema("FlowListResponse"),
         hints=READ,
         checks=(_check_soql(required=False),),
-        result=bounded("records", _QUERY_REST),
+        result=bounded("records", keyset_rest(condition_in_id_order=True)),
     ),
     OperationTool(
         name="get_flow",
@@ -259,20 +265,27 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         hints=READ,
         result=bounded(
             "actions",
-            "Page through them with query_flows: SELECT ApiName, Label FROM FlowDefinitionView WHERE "
-            "ActiveVersionId != null ORDER BY ApiName LIMIT {shown} OFFSET {shown}.",
+            offset_hint(
+                "Page through them with query_flows: SELECT Id, ApiName, Label FROM FlowDefinitionView WHERE "
+                "ActiveVersionId != null ORDER BY Id; each cut page names the after to send next."
+            ),
         ),
     ),
     OperationTool(
         name="get_invocable_flow_metadata",
         title="Describe an invocable flow",
         description=(
-            "An invocable flow's inputs and outputs: name, type, required, maxOccurs (> 1: a list), for invoke_flow."
+            "An invocable flow's inputs and outputs: name, type, required, maxOccurs (> 1: a list), for invoke_flow. "
+            "A long one comes in pages: truncated.offset is the next."
         ),
-        properties={"flowApiName": FLOW_API_NAME},
+        properties={
+            "flowApiName": FLOW_API_NAME,
+            "offset": {"type": "integer", "minimum": 0, "description": "truncated.offset of the page before"},
+        },
         required=("flowApiName",),
         output=output_schema("InvocableFlowMetadata"),
         hints=READ,
+        result=bounded_describe(),
         checks=(_check_api_name(_arg("flowApiName"), "flowApiName"),),
         flow_name=_arg("flowApiName"),
     ),
@@ -307,13 +320,13 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         description=(
             "SOQL SELECT over flow objects (Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, "
             "FlowInterview, ...). Returns records, totalSize, done (false: more remain; truncated: how to get "
-            "them)."
+            "them, e.g. after: the last Id shown, for q in Id order)."
         ),
-        properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000}},
+        properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000}, "after": AFTER},
         required=("q",),
         output=output_schema("QueryResult"),
         hints=READ,
         checks=(_check_soql(required=True),),
-        result=bounded("records", _QUERY_REST),
+        result=bounded("records", keyset_rest(condition_in_id_order=False)),
     ),
 )

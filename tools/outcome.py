@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from salesforce_flow_mcp.aliases import Args
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -15,6 +17,6 @@ class Outcome:
     message: str | None = None
 
 
-def as_is(result: Any) -> Outcome:
+def as_is(result: Any, args: Args) -> Outcome:
     """The result rule of most operations: what the route returned is the tool's result."""
     return Outcome(result)

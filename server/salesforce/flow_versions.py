@@ -41,11 +41,12 @@ _NAMESPACED = re.compile(r"^([A-Za-z][A-Za-z0-9]*)__(.+)$", re.DOTALL)
 
 
 def list_flows_query(fields: str, args: Args) -> str:
-    """`q` is either a whole SELECT or a condition for the default query's WHERE clause."""
+    """`q` is either a whole SELECT or a condition for the default query's WHERE clause. The default query is in Id
+    order, so a page of it can be continued after its last Id (keyset paging, tools/keyset.py)."""
     q = (args.get("q") or "").strip()
     if q.upper().startswith("SELECT"):
         return q
-    return f"SELECT {fields} FROM Flow" + (f" WHERE {q}" if q else "") + " ORDER BY VersionNumber"
+    return f"SELECT {fields} FROM Flow" + (f" WHERE {q}" if q else "") + " ORDER BY Id"
 
 
 def tooling_list_query(args: Args) -> str:

@@ -99,6 +99,7 @@ NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
 """
 
 _PARSER = Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False)
+_SPANS = Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False, propagate_positions=True)
 
 
 class SoqlSyntaxError(ValueError):
@@ -135,6 +136,25 @@ def query_reads(soql: str) -> QueryReads:
     reads.objects.append((root, "FROM"))
     _walk_query(tree, root, reads)
     return reads
+
+
+def clause_spans(soql: str) -> dict[str, tuple[int, int]]:
+    """Where each top-level clause of the query is, as (start, end) offsets into `soql`: "select_list",
+    "from_list", "where_clause", "with_clause", "group_clause", "order_clause", "limit_clause", "offset_clause",
+    "for_clause", "update_clause" when present, and "condition" (the WHERE clause's condition)."""
+    try:
+        tree = _SPANS.parse(soql)
+    except UnexpectedInput as exc:
+        raise SoqlSyntaxError(_syntax_message(exc)) from None
+    spans: dict[str, tuple[int, int]] = {}
+    for child in tree.children:
+        if isinstance(child, Tree) and not child.meta.empty:
+            spans[str(child.data)] = (child.meta.start_pos, child.meta.end_pos)
+            if child.data == "where_clause":
+                condition = child.children[0]
+                assert isinstance(condition, Tree)
+                spans["condition"] = (condition.meta.start_pos, condition.meta.end_pos)
+    return spans
 
 
 def _syntax_message(exc: UnexpectedInput) -> str:
