@@ -110,7 +110,7 @@ async def test_a_long_describe_pages_by_offset(tmp_path: Path) -> None:
             offset = body["truncated"]["offset"]
         assert offset > 0  # it did page
         expected = [f"in:v{i:03d}" for i in range(300)] + [f"out:v{i:03d}" for i in range(0, 300, 3)]
-        assert sorted(names) == sorted(expected + ["out:Flow__InterviewStatus", "out:Flow__InterviewGuid"])
+        assert sorted(names) == sorted([*expected, "out:Flow__InterviewStatus", "out:Flow__InterviewGuid"])
         assert len(names) == len(set(names))
 
 
