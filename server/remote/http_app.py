@@ -96,10 +96,16 @@ def build_http_app(
         auth_server_provider=oauth.provider,
         custom_starlette_routes=routes + oauth.signin.routes(),
     )
+    from .as_metadata import AuthorizationServerMetadata
+    from .client_documents import ClientDocumentCheck
+
+    app.add_middleware(AuthorizationServerMetadata, auth=auth, client_credentials=bool(oauth.machines))
+    if oauth.provider.documents is not None:
+        app.add_middleware(ClientDocumentCheck, documents=oauth.provider.documents)
     if oauth.machines:
         from .client_credentials import ClientCredentialsGrant
 
-        app.add_middleware(ClientCredentialsGrant, provider=oauth.provider, clients=oauth.machines, auth=auth)
+        app.add_middleware(ClientCredentialsGrant, provider=oauth.provider, clients=oauth.machines)
     return app
 
 

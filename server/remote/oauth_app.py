@@ -2,8 +2,9 @@
 
 - resource server: protected-resource metadata (RFC 9728) at /.well-known/oauth-protected-resource/mcp, naming us
   as the authorization server; every bearer token checked for this resource (RFC 8707 audience);
-- authorization server: metadata (RFC 8414) at /.well-known/oauth-authorization-server, dynamic client
-  registration (RFC 7591), /authorize, /token, /revoke (RFC 7009), each user's sign-in delegated to Salesforce;
+- authorization server: metadata (RFC 8414) at /.well-known/oauth-authorization-server, client ID metadata
+  documents and dynamic client registration (RFC 7591), /authorize, /token, /revoke (RFC 7009), each user's
+  sign-in delegated to Salesforce;
 - every tool call made with the calling user's Salesforce token (identity.py).
 """
 
@@ -19,6 +20,7 @@ from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, Re
 from ..auth.credentials import Credentials
 from ..config import Settings
 from .binding import HttpOptions
+from .client_documents import ClientDocuments
 from .grants import SalesforceGrants, UpstreamApp
 from .identity import UserCredentials
 from .machine import MachineClient, load_machine_clients, machine_credentials
@@ -101,7 +103,8 @@ def open_oauth_server(
     server: OAuthServer
     grants = SalesforceGrants(records, upstream, org_url=lambda: server.org_url())
     signin = SalesforceSignIn(records, grants, upstream)
-    provider = FlowAuthProvider(records, grants, options.resource_url, signin)
+    documents = ClientDocuments.from_env(records, SCOPE, env, loopback_bind=options.loopback)
+    provider = FlowAuthProvider(records, grants, options.resource_url, signin, documents)
     signin.provider = provider
     server = OAuthServer(store, records, grants, signin, provider, options, settings.login_url, machines)
     return server

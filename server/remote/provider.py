@@ -10,11 +10,13 @@ https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization), a
   the user's Salesforce tokens stay in the store (grants.py), keyed by the subject our tokens carry.
 - The user's sign-in is delegated to Salesforce (signin.py): `authorize` sends the browser there, and the code
   we issue once Salesforce sends it back names the Salesforce user as its subject.
+- Clients register by client ID metadata document (client_documents.py), or dynamically (RFC 7591).
 - Tokens are stored under their SHA-256 (store.hashed), sealed; codes are single-use (Store.take).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from typing import Any
@@ -29,9 +31,12 @@ from mcp.server.auth.provider import (
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
+from .client_documents import ClientDocumentError, ClientDocuments, is_document_url
 from .grants import SalesforceGrants
 from .machine import MACHINE_SUBJECT_PREFIX
 from .store import SealedRecords, hashed
+
+logger = logging.getLogger(__name__)
 
 ACCESS_TOKEN_LIFETIME = 3600
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
@@ -50,14 +55,29 @@ class McpRefreshToken(RefreshToken):
 class FlowAuthProvider:
     """OAuthAuthorizationServerProvider[AuthorizationCode, McpRefreshToken, McpAccessToken] over the store."""
 
-    def __init__(self, records: SealedRecords, grants: SalesforceGrants, resource_url: str, signin: Any) -> None:
+    def __init__(
+        self,
+        records: SealedRecords,
+        grants: SalesforceGrants,
+        resource_url: str,
+        signin: Any,
+        documents: ClientDocuments | None = None,
+    ) -> None:
         self.records = records
         self.grants = grants
         self.resource_url = resource_url
         self.signin = signin  # signin.SalesforceSignIn: starts the upstream leg
+        self.documents = documents  # client ID metadata documents (None: dynamic registration only)
 
-    # -- clients (RFC 7591 dynamic registration) ----------------------------------------------------------------
+    # -- clients (client ID metadata documents; RFC 7591 dynamic registration) ----------------------------------
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        """The SDK's /authorize, /token and /revoke handlers all come here for the client."""
+        if self.documents is not None and is_document_url(client_id):
+            try:
+                return await self.documents.client(client_id)
+            except ClientDocumentError as exc:  # /authorize has said why already (ClientDocumentCheck)
+                logger.warning("%s", exc)
+                return None
         data = await self.records.get(f"client:{client_id}")
         return OAuthClientInformationFull.model_validate(data) if data else None
 

@@ -84,7 +84,11 @@ class Browser:
         return self.result
 
 
-def oauth_client(url: str, username: str, mode: str, storage: MemoryStorage | None = None) -> Client:
+def oauth_client(
+    url: str, username: str, mode: str, storage: MemoryStorage | None = None, *, client_metadata_url: str | None = None
+) -> Client:
+    """With `client_metadata_url` the SDK registers by that client ID metadata document where the server supports
+    them (else dynamically)."""
     browser = Browser(username)
     provider = OAuthClientProvider(
         url,
@@ -92,6 +96,7 @@ def oauth_client(url: str, username: str, mode: str, storage: MemoryStorage | No
         storage or MemoryStorage(),
         redirect_handler=browser.open,
         callback_handler=browser.callback,
+        client_metadata_url=client_metadata_url,
     )
     http = httpx2.AsyncClient(auth=provider, timeout=60)
     return Client(streamable_http_client(url, http_client=http), mode=mode)  # type: ignore[arg-type]
