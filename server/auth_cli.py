@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import anyio
 
-from .config import Settings, load_settings
+if TYPE_CHECKING:
+    from .config import Settings
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from .config import load_settings  # not at import: building the command line's parser must stay cheap
+
     return load_settings(vars(args))
 
 

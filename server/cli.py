@@ -8,14 +8,17 @@ import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from . import __version__
-from .config import OrgTarget, Settings, SettingsError, load_settings, resolve_org
 from .logging_setup import configure_logging
 from .remote.flags import add_http_flags
+from .startup_tuning import begin_startup_tuning
+
+if TYPE_CHECKING:
+    from .config import OrgTarget, Settings
 
 EXIT_USAGE = 2
 PROG = "salesforce-flow-mcp"
@@ -93,6 +96,8 @@ def _org_flags(parser: argparse.ArgumentParser) -> None:
 
 def _target(args: argparse.Namespace) -> tuple[Settings, OrgTarget]:
     """Flags over the environment, and the org they name: the one place a command turns its flags into settings."""
+    from .config import load_settings, resolve_org
+
     settings = load_settings(vars(args))
     return settings, resolve_org(settings, flows=getattr(args, "flows", None), actions=getattr(args, "actions", None))
 
@@ -288,6 +293,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # `serve` starts its tuning before the settings and the MCP side are imported; the server adopts it.
+    tuning = begin_startup_tuning() if func is cmd_serve else None
+    try:
+        return _run(func, args)
+    finally:
+        if tuning is not None:
+            tuning.end()
+
+
+def _run(func: Callable[[argparse.Namespace], Any], args: argparse.Namespace) -> int:
+    from .config import SettingsError
+
     try:
         return int(func(args))
     except SettingsError as exc:

@@ -1,6 +1,7 @@
 """Startup tuning: what makes the first complete tools/list come sooner, in one place and behind one switch.
 
-One trick is kept, for the first seconds only (until the first flow catalogue is in, STARTUP_LIMIT at most):
+One trick is kept, for the first seconds only (from the command line's start, before the heavy imports, until the
+first flow catalogue is in, STARTUP_LIMIT at most):
 
 - `gc`: cyclic garbage collection paused, then what exists frozen. The imports and a catalogue of many tools make
   objects that live as long as the server; the collector kept rescanning them. Startup makes next to no cyclic
@@ -22,7 +23,15 @@ from contextlib import contextmanager
 
 import anyio
 
-__all__ = ["ENV_VAR", "STARTUP_LIMIT", "TRICKS", "StartupTuning", "startup_tuning", "tricks_from_env"]
+__all__ = [
+    "ENV_VAR",
+    "STARTUP_LIMIT",
+    "TRICKS",
+    "StartupTuning",
+    "begin_startup_tuning",
+    "startup_tuning",
+    "tricks_from_env",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +61,16 @@ class StartupTuning:
 
     def __init__(self, tricks: frozenset[str]) -> None:
         self.tricks = tricks
+        self.ended = False
         self._gc_paused = "gc" in tricks and gc.isenabled()
         if self._gc_paused:
             gc.disable()
 
     def end(self) -> None:
+        global _current
+        self.ended = True
+        if _current is self:
+            _current = None
         if self._gc_paused:
             self._gc_paused = False
             gc.freeze()
@@ -69,20 +83,36 @@ class StartupTuning:
         self.end()
 
 
+_current: StartupTuning | None = None  # begun by the command line, adopted by the server's startup_tuning() block
+
+
+def begin_startup_tuning(tricks: frozenset[str] | None = None) -> StartupTuning:
+    """The tricks in force from now (the command line calls this before its heavy imports, which make most of the
+    objects a start makes); the next `startup_tuning()` block adopts them. The caller ends them in any case."""
+    global _current
+    if _current is None:
+        _current = StartupTuning(_chosen(tricks))
+    return _current
+
+
 @contextmanager
 def startup_tuning(tricks: frozenset[str] | None = None) -> Iterator[StartupTuning]:
-    """The tricks (by default those the environment asks for) from here until `end()` or the block's end.
-
-    A misspelt switch is not worth a server that does not start: it is logged, and the tuning is off."""
-    if tricks is None:
-        try:
-            tricks = tricks_from_env()
-        except ValueError as exc:
-            logger.warning("%s; startup tuning is off", exc)
-            tricks = frozenset()
-    logger.debug("startup tuning: %s", ", ".join(sorted(tricks)) or "off")
-    tuning = StartupTuning(tricks)
+    """The tricks (by default those the environment asks for, or those begun earlier) from here until `end()` or the
+    block's end."""
+    tuning = begin_startup_tuning(tricks)
+    logger.debug("startup tuning: %s", ", ".join(sorted(tuning.tricks)) or "off")
     try:
         yield tuning
     finally:
         tuning.end()
+
+
+def _chosen(tricks: frozenset[str] | None) -> frozenset[str]:
+    """A misspelt switch is not worth a server that does not start: it is logged, and the tuning is off."""
+    if tricks is not None:
+        return tricks
+    try:
+        return tricks_from_env()
+    except ValueError as exc:
+        logger.warning("%s; startup tuning is off", exc)
+        return frozenset()

@@ -12,7 +12,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from salesforce_flow_mcp.startup_tuning import ENV_VAR, TRICKS, startup_tuning, tricks_from_env
+from salesforce_flow_mcp import cli
+from salesforce_flow_mcp.startup_tuning import ENV_VAR, TRICKS, begin_startup_tuning, startup_tuning, tricks_from_env
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,28 @@ def test_the_collector_is_paused_then_frozen_and_resumed_once() -> None:
         assert gc.isenabled() and gc.get_freeze_count() > 0
         tuning.end()  # a second end changes nothing
     assert gc.isenabled()
+    gc.unfreeze()
+
+
+def test_a_tuning_begun_early_is_adopted_by_the_server_block_and_ended_once() -> None:
+    """`serve` begins the tuning before its heavy imports (cli.main); the server's block takes that one over."""
+    gc.unfreeze()
+    begun = begin_startup_tuning(TRICKS)
+    assert not gc.isenabled()
+    with startup_tuning() as tuning:
+        assert tuning is begun
+    assert gc.isenabled() and begun.ended
+    with startup_tuning(frozenset()) as later:
+        assert later is not begun and gc.isenabled()
+    gc.unfreeze()
+
+
+def test_serve_that_fails_before_serving_leaves_the_collector_on(capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad flag ends `serve` before the server's block: the tuning begun in cli.main must still end."""
+    gc.unfreeze()
+    assert cli.main(["serve", "--flows", "nowhere"]) == cli.EXIT_USAGE
+    assert gc.isenabled()
+    assert "--flows" in capsys.readouterr().err
     gc.unfreeze()
 
 

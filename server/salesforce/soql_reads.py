@@ -9,6 +9,7 @@ org's parser, server/localorg/soql, reads only the subset the org runs, and the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -98,8 +99,12 @@ NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
 %ignore WS
 """
 
-_PARSER = Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False)
-_SPANS = Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False, propagate_positions=True)
+@functools.cache
+def _parser(*, positions: bool = False) -> Lark:
+    """Built on first use, not at import: building the LALR tables is most of what importing this module cost, and
+    a server start reads no SOQL (docs/benchmarks.md, "Process start"). `positions`: the one that keeps each node's
+    place in the text (for rewriting a query), built only when a query is rewritten."""
+    return Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False, propagate_positions=positions)
 
 
 class SoqlSyntaxError(ValueError):
@@ -128,7 +133,7 @@ class QueryReads:
 
 def query_reads(soql: str) -> QueryReads:
     try:
-        tree = _PARSER.parse(soql)
+        tree = _parser().parse(soql)
     except UnexpectedInput as exc:
         raise SoqlSyntaxError(_syntax_message(exc)) from None
     root = _root_object(tree)
@@ -143,7 +148,7 @@ def clause_spans(soql: str) -> dict[str, tuple[int, int]]:
     "from_list", "where_clause", "with_clause", "group_clause", "order_clause", "limit_clause", "offset_clause",
     "for_clause", "update_clause" when present, and "condition" (the WHERE clause's condition)."""
     try:
-        tree = _SPANS.parse(soql)
+        tree = _parser(positions=True).parse(soql)
     except UnexpectedInput as exc:
         raise SoqlSyntaxError(_syntax_message(exc)) from None
     spans: dict[str, tuple[int, int]] = {}
