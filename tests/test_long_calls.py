@@ -51,3 +51,34 @@ async def test_a_fast_call_answers_normally_under_the_bound() -> None:
     async with org_stack("legacy", long_call_bound=30) as stack:
         result = await stack.call("flow_Create_Contact", CONTACT)
         assert not result.is_error and result.structured_content["contactId"].startswith("003")
+
+
+@pytest.mark.parametrize(("reads_only", "expected"), [(True, "cancelled"), (False, "finished")])
+async def test_a_cancelled_caller_stops_a_read_at_once_and_lets_a_write_finish(reads_only: bool, expected: str) -> None:
+    """A read has nothing to lose and stops with its caller; a write already on the wire finishes (and is kept)."""
+    from salesforce_flow_mcp.mcp_features.long_calls import Job, LongCalls
+
+    calls = LongCalls(bound=30)
+    started, release = anyio.Event(), anyio.Event()
+
+    async def work(job: Job) -> types.CallToolResult:
+        started.set()
+        await release.wait()
+        return types.CallToolResult(content=[types.TextContent(type="text", text="finished")])
+
+    def still_running(job: Job) -> types.CallToolResult:
+        raise AssertionError("the caller was cancelled before the bound")
+
+    async with calls.running():
+        async with anyio.create_task_group() as group:
+            group.start_soon(lambda: calls.run("t", work, still_running, reads_only=reads_only))
+            await started.wait()
+            group.cancel_scope.cancel()
+        (job,) = calls.jobs.values()
+        if not reads_only:
+            assert not job.done.is_set() and job.stop.is_set(), "a write runs on, sending nothing further"
+            release.set()
+        with anyio.fail_after(5):
+            await job.done.wait()
+    assert job.result is not None
+    assert expected in job.result.content[0].text  # type: ignore[union-attr]

@@ -62,11 +62,6 @@ class ToolCalls:
             registered = self.catalogue.get(name)  # a flow new since the last refresh: asked about like any other
         if registered is None:  # the catalogue explains (did you mean, no active version)
             return await self.catalogue.call(name, arguments)
-        try:  # nobody is asked about a call that cannot run
-            checked = registered.prepare(dict(arguments)) if registered.prepare else dict(arguments)
-            validate_arguments(name, registered.validator, checked)
-        except ArgumentError as exc:
-            return error_result(str(exc))
         flow = self._flow_of(name, arguments)
         writes = tool_writes(self._tool_for(name, flow) or _unknown_flow_tool(name))
         kind = self.org.quick()
@@ -75,6 +70,11 @@ class ToolCalls:
             kind = await self.org.kind()
             on_production = kind.maybe_production
         if self.policy.should_ask(writes=writes, on_production=on_production):
+            try:  # nobody is asked about a call that cannot run (a call not asked about is checked by the catalogue)
+                checked = registered.prepare(dict(arguments)) if registered.prepare else dict(arguments)
+                validate_arguments(name, registered.validator, checked)
+            except ArgumentError as exc:
+                return error_result(str(exc))
             asked = question(name, arguments, kind.label, flow)
             answer = await ask(ctx, params, asked)
             if isinstance(answer, types.InputRequiredResult):
