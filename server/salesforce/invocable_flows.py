@@ -118,14 +118,23 @@ class InvocableFlowFetcher:
             else:
                 missing.append(name)
         self._step(1, 1 + len(list(_chunks(missing, self._chunk_size))), f"{len(actions)} invocable flows listed")
-        fetched, batches = await self._describe_all(missing)
-        requests += batches
+        # The metadata reads need only the versions, so they go out beside the describes, not after them: a cold
+        # start waits for the longer of the two (docs/benchmarks.md, "Process start").
+        described: dict[str, tuple[dict[str, dict[str, Any]], int]] = {}
+
+        async def describe() -> None:
+            described["result"] = await self._describe_all(missing)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(describe)
+            effects, metadata_requests = await self._effects({name: versions.get(name) for name, _ in labelled})
+        fetched, batches = described["result"]
+        requests += batches + metadata_requests
         for name, label in labelled:
             if name in fetched:
                 status = versions.get(name)
                 entries[name] = FlowEntry(name, label, _key(status), fetched[name], status)
-        effects, metadata_requests = await self._effects(entries)
-        requests += metadata_requests
+        effects = {name: found for name, found in effects.items() if name in entries}
         if self.cache is not None and (fetched or len(entries) != len(actions) or missing or metadata_requests):
             self.cache.replace_all({e.api_name: (e.version, e.describe) for e in entries.values()}, effects)
             await self.cache.flush()
@@ -141,14 +150,14 @@ class InvocableFlowFetcher:
         self._signature = signature if complete else None
         return [entries[name] for name, _ in labelled if name in entries]
 
-    async def _effects(self, entries: dict[str, FlowEntry]) -> tuple[dict[str, list[Any]], int]:
+    async def _effects(self, flows: dict[str, FlowVersions | None]) -> tuple[dict[str, list[Any]], int]:
         """Name -> metadata summaries of its runnable versions: from the cache by version, else read from the org
         (only the Tooling API has them: none in the seed dialect). Returns them and the requests sent."""
-        cached = {name: self.cache.effects(name, e.version) for name, e in entries.items()} if self.cache else {}
+        cached = {name: self.cache.effects(name, _key(status)) for name, status in flows.items()} if self.cache else {}
         known: dict[str, list[Any]] = {name: list(found) for name, found in cached.items() if found is not None}
         if self.summarize is None or not self.use_composite:
             return known, 0
-        wanted = {name: _runnable_ids(e) for name, e in entries.items() if name not in known}
+        wanted = {name: _runnable_ids(status) for name, status in flows.items() if name not in known}
         wanted = {name: ids for name, ids in wanted.items() if ids}
         read = await read_flow_metadata(self.client, (i for ids in wanted.values() for i in ids), self.summarize)
         for name, ids in wanted.items():
@@ -265,9 +274,8 @@ class _EarlyLoad:
         return self._entries
 
 
-def _runnable_ids(entry: FlowEntry) -> list[str]:
+def _runnable_ids(versions: FlowVersions | None) -> list[str]:
     """The versions an invoke may run: the active one, and the latest when it is newer (docs disagree on which)."""
-    versions = entry.versions
     if versions is None:
         return []
     return [i for i in dict.fromkeys((versions.active_id, versions.latest_id)) if i]
