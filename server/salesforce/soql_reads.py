@@ -99,6 +99,7 @@ NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
 %ignore WS
 """
 
+
 @functools.cache
 def _parser(*, positions: bool = False) -> Lark:
     """Built on first use, not at import: building the LALR tables is most of what importing this module cost, and
