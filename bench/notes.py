@@ -44,6 +44,27 @@ FINDINGS: list[tuple[str, str]] = [
         "8 in flight: 5 round trips (`server/salesforce/invocable_flows.py`)",
     ),
     (
+        "The SOQL reader built two LALR parsers at import (about 70 ms of every start, though a start reads no SOQL)",
+        "each is built on its first query (`server/salesforce/soql_reads.py`)",
+    ),
+    (
+        "The GC pause began after the settings and the MCP side were imported, and building the command line's "
+        "parser imported the settings: 50-130 ms of collections during imports",
+        "`serve` begins the pause before those imports and the server adopts it (`server/cli.py`, "
+        "`server/startup_tuning.py`); the parser imports no settings (`server/auth_cli.py`)",
+    ),
+    (
+        "Each call's arguments were validated twice, and each call ran as a background task (a read with a "
+        "watcher task and a task group besides): our layer took 2.3x the time of a bare SDK server's with the "
+        "same stubbed answer, in process",
+        "validated once; a read that answers within the call deadline runs in its caller's task: 1.1x "
+        "(`server/mcp_features/tool_calls.py`, `server/mcp_features/long_calls.py`)",
+    ),
+    (
+        "A cold start read the flows' metadata only after every describe was in",
+        "the metadata reads go out beside the describes (`server/salesforce/invocable_flows.py`)",
+    ),
+    (
         "The describe cache was written with streamed `json.dump`: 80 ms for 1,000 describes",
         "one `json.dumps` and one write: 21 ms, same bytes (`server/salesforce/describe_cache.py`)",
     ),
