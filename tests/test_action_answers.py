@@ -21,6 +21,7 @@ import pytest
 from salesforce_flow_mcp.salesforce.action_answers import read_action_answer
 from salesforce_flow_mcp.salesforce.client import Reply
 from salesforce_flow_mcp.salesforce.errors import SalesforceAPIError, UnexpectedResponse
+from tests.localorg.flow_builders import flow_xml, ref, var
 from tests.recorded_org import RecordedOrg, action, describe, recorded_stack
 from tests.support import org_stack, text_of
 
@@ -151,23 +152,18 @@ def test_a_result_count_that_does_not_match_the_inputs_is_unexpected() -> None:
         read_action_answer(reply(200, [SUCCESS_ITEM, SUCCESS_ITEM]), 1)
 
 
-ACCOUNT_FLOW = """<?xml version="1.0" encoding="UTF-8"?>
-<Flow xmlns="http://soap.sforce.com/2006/04/metadata">
-    <apiVersion>59.0</apiVersion>
-    <label>Create Named Account</label>
-    <processType>AutoLaunchedFlow</processType>
-    <recordCreates><name>Create</name><label>Create</label><locationX>0</locationX><locationY>0</locationY>
-        <assignRecordIdToReference>accountId</assignRecordIdToReference>
-        <inputAssignments><field>Name</field><value><elementReference>accountName</elementReference></value>
-        </inputAssignments><object>Account</object></recordCreates>
-    <start><locationX>0</locationX><locationY>0</locationY><connector><targetReference>Create</targetReference>
-        </connector></start>
-    <status>Active</status>
-    <variables><name>accountId</name><dataType>String</dataType><isCollection>false</isCollection>
-        <isInput>false</isInput><isOutput>true</isOutput></variables>
-    <variables><name>accountName</name><dataType>String</dataType><isCollection>false</isCollection>
-        <isInput>true</isInput><isOutput>false</isOutput></variables>
-</Flow>"""
+ACCOUNT_FLOW = flow_xml(
+    "Create Named Account",
+    body=(
+        "<recordCreates><name>Create</name><label>Create</label>"
+        "<assignRecordIdToReference>accountId</assignRecordIdToReference>"
+        f"<inputAssignments><field>Name</field><value>{ref('accountName')}</value></inputAssignments>"
+        "<object>Account</object></recordCreates>"
+        + var("accountId", "String", out=True)
+        + var("accountName", "String", inp=True)
+    ),
+    start="Create",
+).decode()
 
 
 async def test_several_inputs_share_one_transaction_and_the_result_says_so() -> None:

@@ -140,54 +140,45 @@ CORPUS_HINTS = {
 }
 
 
-async def _hints_of_every_version(folder: Path | None) -> dict[str, FlowHints]:
+async def _metadata_of_every_version(folder: Path | None) -> list[tuple[str, dict[str, Any]]]:
+    """(flow name, Flow.Metadata) of every version the embedded org holds, read as the server reads them (Tooling
+    API, one version per request)."""
     state = OrgState.create(":memory:", folder, access_token=DEMO_ACCESS_TOKEN)
     try:
         transport = httpx2.ASGITransport(app=create_org_app(state))
         headers = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
         async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as org:
             listed = await org.get(f"{V}/tooling/query", params={"q": "SELECT Id, Definition.DeveloperName FROM Flow"})
-            hints = {}
+            versions = []
             for row in listed.json()["records"]:
                 record = (await org.get(f"{V}/tooling/sobjects/Flow/{row['Id']}")).json()
-                hints[row["Definition"]["DeveloperName"]] = hints_for(derive(record["Metadata"]))
-            return hints
+                versions.append((row["Definition"]["DeveloperName"], record["Metadata"]))
+            return versions
     finally:
         state.close()
 
 
+def _hints_of_every_version(folder: Path | None) -> dict[str, FlowHints]:
+    return {name: hints_for(derive(metadata)) for name, metadata in anyio.run(_metadata_of_every_version, folder)}
+
+
 def test_every_demo_flow_gets_the_hints_of_what_it_does() -> None:
-    assert anyio.run(_hints_of_every_version, None) == DEMO_HINTS
+    assert _hints_of_every_version(None) == DEMO_HINTS
 
 
 def test_every_corpus_flow_gets_the_hints_of_what_it_does() -> None:
     """Checked by hand against each flow's elements: record lookups only -> read-only; record creates only -> not
     destructive; updates or deletes -> destructive; Apex, quick actions and other actions -> the conservative hints;
     emailSimple -> open world."""
-    assert anyio.run(_hints_of_every_version, CORPUS) == CORPUS_HINTS
+    assert _hints_of_every_version(CORPUS) == CORPUS_HINTS
 
 
 def test_the_table_knows_every_element_kind_the_flows_use() -> None:
     """An element kind the table does not know would make a flow's hints conservative: none of ours has one."""
     for folder in (None, CORPUS):
-        unknown = anyio.run(_unknown_kinds, folder)
+        versions = anyio.run(_metadata_of_every_version, folder)
+        unknown = {kind for _, metadata in versions for kind in metadata} - set(ELEMENT_EFFECTS)
         assert unknown == set(), unknown
-
-
-async def _unknown_kinds(folder: Path | None) -> set[str]:
-    state = OrgState.create(":memory:", folder, access_token=DEMO_ACCESS_TOKEN)
-    try:
-        transport = httpx2.ASGITransport(app=create_org_app(state))
-        headers = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
-        async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as org:
-            listed = await org.get(f"{V}/tooling/query", params={"q": "SELECT Id FROM Flow"})
-            kinds: set[str] = set()
-            for row in listed.json()["records"]:
-                record = (await org.get(f"{V}/tooling/sobjects/Flow/{row['Id']}")).json()
-                kinds |= set(record["Metadata"]) - set(ELEMENT_EFFECTS)
-            return kinds
-    finally:
-        state.close()
 
 
 def _flow(**elements: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN, OrgState
+from tests.localorg.flow_builders import assign, flow_xml, ref, var
 from tests.support import PROTOCOL_MODES, Stack, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
@@ -23,6 +24,8 @@ DEMO_FLOW_TOOLS = {
     "flow_Schedule_Follow_Up",
     "flow_Total_Order_Lines",
 }
+# The demo's Quote_Discount_Calculator flow's input variables.
+QUOTE_INPUTS = {"quoteName", "quantity", "unitPrice", "isPreferredCustomer", "validUntil", "productCodes", "account"}
 # Their metadata shows no record write and no action (tests/test_flow_effects.py derives it for each demo flow).
 READ_ONLY_DEMO_FLOWS = {"flow_Quote_Discount_Calculator", "flow_Route_Support_Case", "flow_Total_Order_Lines"}
 
@@ -33,15 +36,7 @@ async def test_each_invocable_flow_is_a_tool_and_a_call_returns_its_outputs(mode
         tools = {t.name: t for t in (await stack.mcp.list_tools()).tools}
         assert {n for n in tools if n.startswith("flow_")} == DEMO_FLOW_TOOLS
         quote = tools["flow_Quote_Discount_Calculator"]
-        assert set(quote.input_schema["properties"]) == {
-            "quoteName",
-            "quantity",
-            "unitPrice",
-            "isPreferredCustomer",
-            "validUntil",
-            "productCodes",
-            "account",
-        }
+        assert set(quote.input_schema["properties"]) == QUOTE_INPUTS
         # 10 x 25 = 250, preferred: 10% off.
         result = await stack.call(
             "flow_Quote_Discount_Calculator",
@@ -163,21 +158,9 @@ async def test_above_the_limit_a_search_tool_replaces_one_tool_per_flow() -> Non
 
 
 def tiny_flow(name: str, label: str) -> str:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Flow xmlns="http://soap.sforce.com/2006/04/metadata">
-    <apiVersion>59.0</apiVersion>
-    <assignments><name>Echo</name><label>Echo</label><locationX>0</locationX><locationY>0</locationY>
-        <assignmentItems><assignToReference>answer</assignToReference><operator>Assign</operator>
-            <value><elementReference>question</elementReference></value></assignmentItems></assignments>
-    <label>{label}</label>
-    <processType>AutoLaunchedFlow</processType>
-    <start><locationX>0</locationX><locationY>0</locationY><connector><targetReference>Echo</targetReference></connector></start>
-    <status>Active</status>
-    <variables><name>answer</name><dataType>String</dataType><isCollection>false</isCollection>
-        <isInput>false</isInput><isOutput>true</isOutput></variables>
-    <variables><name>question</name><dataType>String</dataType><isCollection>false</isCollection>
-        <isInput>true</isInput><isOutput>false</isOutput></variables>
-</Flow>"""
+    """An active flow that answers its `question` input as its `answer` output."""
+    body = assign("Echo", [("answer", "Assign", ref("question"))]) + var("answer", "String", out=True)
+    return flow_xml(label, body=body + var("question", "String", inp=True), start="Echo").decode()
 
 
 async def deploy(stack: Stack, name: str, label: str | None = None) -> None:

@@ -230,24 +230,24 @@ async def test_reading_the_metadata_of_a_managed_flow_is_not_a_crash() -> None:
 # --- interview ids ---------------------------------------------------------------------------------------------------
 
 
+async def start_interview(stack: Stack, flow: str, **inputs: Any) -> Any:
+    arguments = {
+        "FlowDefinitionView": {"ApiName": flow},
+        "inputs": [{"name": k, "value": v} for k, v in inputs.items()],
+    }
+    return await ok(stack, "create_flow_interview", arguments)
+
+
 async def test_a_finished_interview_returns_no_record_id_and_says_why() -> None:
     async with org_stack() as stack:
-        created = await ok(
-            stack,
-            "create_flow_interview",
-            {"FlowDefinitionView": {"ApiName": "Create_Contact"}, "inputs": [{"name": "lastName", "value": "Ng"}]},
-        )
+        created = await start_interview(stack, "Create_Contact", lastName="Ng")
         assert created["id"] is None and created["interviewGuid"] and created["interviewStatus"] == "Finished"
         assert "no FlowInterview record" in created["message"]
 
 
 async def test_a_paused_interview_returns_an_id_get_flow_interview_accepts() -> None:
     async with org_stack() as stack:
-        created = await ok(
-            stack,
-            "create_flow_interview",
-            {"FlowDefinitionView": {"ApiName": "Schedule_Follow_Up"}, "inputs": [{"name": "subject", "value": "Hi"}]},
-        )
+        created = await start_interview(stack, "Schedule_Follow_Up", subject="Hi")
         assert created["id"].startswith("0Fo") and "get_flow_interview" in created["message"]
         interview = await ok(stack, "get_flow_interview", {"interviewId": created["id"]})
         assert interview["Guid"] == created["interviewGuid"]

@@ -17,18 +17,12 @@ from mcp.shared.exceptions import MCPError
 
 from salesforce_flow_mcp.mcp_features import resources as flow_resources
 from tests.support import PROTOCOL_MODES, REPO, Stack, org_stack
+from tests.test_flow_tools import DEMO_FLOW_TOOLS
 
 pytestmark = pytest.mark.anyio
 
 SNAPSHOT = REPO / "tests" / "snapshots" / "resources_list.json"
-DEMO_FLOWS = [
-    "Create_Account_Without_Name",
-    "Create_Contact",
-    "Quote_Discount_Calculator",
-    "Route_Support_Case",
-    "Schedule_Follow_Up",
-    "Total_Order_Lines",
-]
+DEMO_FLOWS = sorted(tool.removeprefix("flow_") for tool in DEMO_FLOW_TOOLS)  # one resource per invocable flow
 
 
 def contents(result: types.ReadResourceResult) -> Any:

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator
 from salesforce_flow_mcp.tools.operations import OPERATION_TOOLS
 from salesforce_flow_mcp.tools.schemas import _inline_refs, seed_components
 from tests.support import DIALECTS, PROTOCOL_MODES, Stack, org_stack
+from tests.test_flow_tools import QUOTE_INPUTS
 
 pytestmark = pytest.mark.anyio
 
@@ -64,15 +65,7 @@ async def test_list_and_describe_invocable_flows(stack: Stack) -> None:
     described = await ok(stack, "get_invocable_flow_metadata", {"flowApiName": "Quote_Discount_Calculator"})
     assert_seed_shape("InvocableFlowMetadata", described)
     inputs = {p["name"]: p for p in described["inputs"]}
-    assert set(inputs) == {
-        "quoteName",
-        "quantity",
-        "unitPrice",
-        "isPreferredCustomer",
-        "validUntil",
-        "productCodes",
-        "account",
-    }
+    assert set(inputs) == QUOTE_INPUTS
     assert inputs["productCodes"]["maxOccurs"] > 1 and inputs["quantity"]["maxOccurs"] == 1
     assert inputs["account"]["type"] == "SOBJECT" and inputs["account"]["sobjectType"] == "Account"
     assert inputs["unitPrice"]["type"] == "CURRENCY" and inputs["isPreferredCustomer"]["type"] == "BOOLEAN"

@@ -99,6 +99,10 @@ ACTION_TYPES: dict[str, tuple[bool, bool]] = {
 }
 
 
+# The list fields of FlowEffects: kept, read back and combined the same way.
+LIST_FIELDS = ("reads", "creates", "updates", "deletes", "actions", "subflows", "unknown")
+
+
 @dataclass(frozen=True)
 class FlowEffects:
     """What one flow does: objects it reads, creates, updates, deletes; actions it calls; flows it runs."""
@@ -119,7 +123,7 @@ class FlowEffects:
     def as_summary(self) -> dict[str, Any]:
         """The compact, JSON-able form kept in the describe cache."""
         out: dict[str, Any] = {}
-        for key in ("reads", "creates", "updates", "deletes", "actions", "subflows", "unknown"):
+        for key in LIST_FIELDS:
             if getattr(self, key):
                 out[key] = list(getattr(self, key))
         if self.pauses:
@@ -138,16 +142,7 @@ def effects_from_summary(summary: Mapping[str, Any] | None) -> FlowEffects:
         value = summary.get(key)
         return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-    return FlowEffects(
-        reads=strings("reads"),
-        creates=strings("creates"),
-        updates=strings("updates"),
-        deletes=strings("deletes"),
-        actions=strings("actions"),
-        subflows=strings("subflows"),
-        pauses=summary.get("pauses") is True,
-        unknown=strings("unknown"),
-    )
+    return FlowEffects(**{key: strings(key) for key in LIST_FIELDS}, pauses=summary.get("pauses") is True)
 
 
 def _elements(value: Any) -> list[Mapping[str, Any]]:
@@ -221,16 +216,7 @@ def combine(parts: Iterable[FlowEffects]) -> FlowEffects:
     def union(key: str) -> tuple[str, ...]:
         return tuple(sorted({item for part in parts for item in getattr(part, key)}))
 
-    return FlowEffects(
-        reads=union("reads"),
-        creates=union("creates"),
-        updates=union("updates"),
-        deletes=union("deletes"),
-        actions=union("actions"),
-        subflows=union("subflows"),
-        pauses=any(part.pauses for part in parts),
-        unknown=union("unknown"),
-    )
+    return FlowEffects(**{key: union(key) for key in LIST_FIELDS}, pauses=any(part.pauses for part in parts))
 
 
 def resolve_subflows(effects: Mapping[str, FlowEffects]) -> dict[str, FlowEffects]:

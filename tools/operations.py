@@ -73,6 +73,11 @@ def _check_id(arg: str) -> Callable[[Args], None]:
     return check
 
 
+def _one_id(arg: str, schema: JSONSchema) -> dict[str, Any]:
+    """The fields of an operation whose one argument is a record Id: the property, required, checked as an Id."""
+    return {"properties": {arg: schema}, "required": (arg,), "checks": (_check_id(arg),)}
+
+
 def _check_api_name(get: Callable[[Args], str | None], label: str) -> Callable[[Args], None]:
     def check(args: Args) -> None:
         value = get(args)
@@ -151,7 +156,7 @@ def _check_soql(required: bool) -> Callable[[Args], None]:
 FLOW_ID = _record_id("Flow version Id (301...) from list_flows")
 INTERVIEW_ID = _record_id("Paused FlowInterview Id (0Fo...)")
 FLOW_API_NAME = _api_name("Flow API name, e.g. Route_Support_Case")
-AFTER = _record_id("truncated.after of the page before: the records after that Id, in Id order")
+AFTER = _record_id("Records after this Id, in Id order (a cut page's truncated.after)")
 
 OPERATION_TOOLS: tuple[OperationTool, ...] = (
     OperationTool(
@@ -160,7 +165,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         description=(
             "The org's flow versions in Id order: Id, ApiName, Label, ProcessType, Status, VersionNumber (records, "
             "totalSize, done). q: a SOQL SELECT over Flow, or a condition such as Status = 'Active' or ApiName LIKE "
-            "'Order%'. A cut page's truncated.after gives the after for the next."
+            "'Order%'."
         ),
         properties={
             "q": {"type": "string", "maxLength": 20000, "description": "SELECT or WHERE condition"},
@@ -178,11 +183,9 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
             "One flow version: Id, ApiName (ns__Name when namespaced), Label, Description, DefinitionDescription, "
             "ProcessType, Status, VersionNumber, and which version is active."
         ),
-        properties={"flowId": FLOW_ID},
-        required=("flowId",),
+        **_one_id("flowId", FLOW_ID),
         output=output_schema("FlowDefinition"),
         hints=READ,
-        checks=(_check_id("flowId"),),
     ),
     OperationTool(
         name="update_flow",
@@ -240,21 +243,17 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="get_flow_interview",
         title="Read a flow interview",
         description="A paused flow interview: CurrentElement, InterviewStatus, InterviewLabel, PauseLabel.",
-        properties={"interviewId": INTERVIEW_ID},
-        required=("interviewId",),
+        **_one_id("interviewId", INTERVIEW_ID),
         output=output_schema("FlowInterview"),
         hints=READ,
-        checks=(_check_id("interviewId"),),
     ),
     OperationTool(
         name="delete_flow_interview",
         title="Delete a flow interview",
         description="Delete a paused flow interview; it cannot be resumed. Returns success.",
-        properties={"interviewId": INTERVIEW_ID},
-        required=("interviewId",),
+        **_one_id("interviewId", INTERVIEW_ID),
         output=SUCCESS_SCHEMA,
         hints=CHANGE,
-        checks=(_check_id("interviewId"),),
     ),
     OperationTool(
         name="list_invocable_flows",
@@ -275,12 +274,11 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         name="get_invocable_flow_metadata",
         title="Describe an invocable flow",
         description=(
-            "An invocable flow's inputs and outputs: name, type, required, maxOccurs (> 1: a list), for invoke_flow. "
-            "A long one comes in pages: truncated.offset is the next."
+            "An invocable flow's inputs and outputs: name, type, required, maxOccurs (> 1: a list), for invoke_flow."
         ),
         properties={
             "flowApiName": FLOW_API_NAME,
-            "offset": {"type": "integer", "minimum": 0, "description": "truncated.offset of the page before"},
+            "offset": {"type": "integer", "minimum": 0, "description": "A cut page's truncated.offset"},
         },
         required=("flowApiName",),
         output=output_schema("InvocableFlowMetadata"),
@@ -304,7 +302,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
                 "type": "array",
                 "minItems": 1,
                 "maxItems": 200,
-                "items": {"type": "object", "additionalProperties": True},
+                "items": {"type": "object"},  # any input names: the flow's (JSON Schema's default)
             },
         },
         required=("flowApiName", "inputs"),
@@ -320,7 +318,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         description=(
             "SOQL SELECT over flow objects (Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, "
             "FlowInterview, ...). Returns records, totalSize, done (false: more remain; truncated: how to get "
-            "them, e.g. after: the last Id shown, for q in Id order)."
+            "them)."
         ),
         properties={"q": {"type": "string", "minLength": 1, "maxLength": 20000}, "after": AFTER},
         required=("q",),

@@ -7,7 +7,7 @@ The MCP SDK does not validate arguments against a tool's inputSchema on the serv
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from salesforce_flow_mcp.salesforce.flow_objects import FLOW_OBJECT_NAMES, FLOW_OBJECTS, follow
@@ -102,22 +102,28 @@ def _bounded_message(error: ValidationError) -> str:
     return excerpt(message, MESSAGE_LIMIT)
 
 
-def require_record_id(name: str, value: str) -> str:
-    if not is_salesforce_id(value):
-        raise ArgumentError(
-            f"{name} {quoted(value)} is not a Salesforce Id: expected 15 or 18 letters and digits "
-            "(e.g. 3015g00000ABCDeAAP); look the Id up with list_flows or query_flows"
-        )
+RECORD_ID_PROBLEM = (
+    "is not a Salesforce Id: expected 15 or 18 letters and digits (e.g. 3015g00000ABCDeAAP); look the Id up with "
+    "list_flows or query_flows"
+)
+API_NAME_PROBLEM = (
+    "is not a flow API name: expected a letter then letters, digits and underscores, optionally prefixed by a "
+    "namespace (ns__Name); list_invocable_flows shows the names"
+)
+
+
+def _required(name: str, value: str, valid: Callable[[str], bool], problem: str) -> str:
+    if not valid(value):
+        raise ArgumentError(f"{name} {quoted(value)} {problem}")
     return value
+
+
+def require_record_id(name: str, value: str) -> str:
+    return _required(name, value, is_salesforce_id, RECORD_ID_PROBLEM)
 
 
 def require_api_name(name: str, value: str) -> str:
-    if not is_api_name(value):
-        raise ArgumentError(
-            f"{name} {quoted(value)} is not a flow API name: expected a letter then letters, digits and underscores, "
-            "optionally prefixed by a namespace (ns__Name); list_invocable_flows shows the names"
-        )
-    return value
+    return _required(name, value, is_api_name, API_NAME_PROBLEM)
 
 
 def check_flow_soql(soql: str) -> str:
