@@ -49,16 +49,19 @@ class _Inputs(HTMLParser):
 
 class Browser:
     """Follows the authorization redirects: our /authorize -> the org's login page (logs in as `username`, presses
-    Allow) -> our Salesforce callback -> the MCP client's redirect URI, whose code and state it keeps."""
+    Allow) -> our Salesforce callback -> the MCP client's redirect URI, whose code and state it keeps (and, with
+    `deliver`, opens, for a client that listens there itself)."""
 
-    def __init__(self, username: str) -> None:
+    def __init__(self, username: str, redirect_uri: str = CLIENT_REDIRECT, *, deliver: bool = False) -> None:
         self.username = username
+        self.redirect_uri = redirect_uri
+        self.deliver = deliver
         self.result: AuthorizationCodeResult | None = None
         self.visited: list[str] = []
 
     async def open(self, url: str) -> None:
         async with httpx2.AsyncClient(follow_redirects=False, timeout=30) as http:
-            while not url.startswith(CLIENT_REDIRECT):
+            while not url.startswith(self.redirect_uri):
                 self.visited.append(url)
                 page = await http.get(url)
                 if page.status_code in (302, 303):
@@ -75,6 +78,9 @@ class Browser:
                 )
                 assert answer.status_code == 302, answer.text
                 url = answer.headers["location"]
+            if self.deliver:
+                delivered = await http.get(url)
+                assert delivered.status_code < 400, delivered.text
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         assert "code" in query, f"the sign-in ended without a code: {query}"
         self.result = AuthorizationCodeResult(code=query["code"], state=query.get("state"))

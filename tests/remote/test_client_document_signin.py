@@ -13,7 +13,9 @@ Metadata Document", "SSRF Attacks": loopback only for a server that itself runs 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -35,9 +37,9 @@ class Setup:
     documents: DocumentServer
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    tmp = tmp_path_factory.mktemp("cimd")
+@contextmanager
+def server_with_documents(tmp: Path) -> Iterator[Setup]:
+    """`serve --auth oauth` on the embedded org (Alice and Bob), trusting an https document server on loopback."""
     with live_org() as org, document_server(tmp) as documents:
         org.add_user(ALICE, "Alice")
         org.add_user(BOB, "Bob")
@@ -50,6 +52,12 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
         }
         with serve_http(["--auth", "oauth"], tmp, env, port=port) as served:
             yield Setup(served, documents)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    with server_with_documents(tmp_path_factory.mktemp("cimd")) as ready:
+        yield ready
 
 
 def client_document(url: str, **fields: object) -> dict[str, object]:

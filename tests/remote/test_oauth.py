@@ -286,7 +286,7 @@ async def test_the_audit_log_names_each_user_and_holds_no_secret(team: Team) -> 
 
 def test_the_mcp_inspector_cli_calls_a_tool_with_an_oauth_token(team: Team, tmp_path: Path) -> None:
     """The official MCP Inspector CLI (a client we did not write) on the OAuth-protected endpoint, with an access
-    token our authorization server issued by the client-credentials grant (its interactive login needs a browser)."""
+    token our authorization server issued by the client-credentials grant (its own login: test_inspector_oauth.py)."""
     inspector = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "mcp-inspector"
     if shutil.which("node") is None or not inspector.exists():
         pytest.skip("node or the MCP Inspector (npm) is not installed")
