@@ -274,6 +274,51 @@ def test_a_subflow_shares_its_parents_transaction(store: RecordStore) -> None:
     assert outcome.outputs["faulted"] is None
 
 
+def test_subflows_of_200_inputs_are_bulkified_like_their_parents(store: RecordStore) -> None:
+    """Flow Bulkification in Transactions: "When multiple interviews for the same flow run in one transaction, each
+    interview runs until it reaches a bulkifiable element"; the subflow interviews of 200 inputs are interviews of
+    one flow in one transaction, so its Get Records is one query and its Create Records one DML statement (the Help
+    page lists "Subflow (Create Records and Update Records elements only)" among the bulk saves). Outputs come back
+    to each parent."""
+    store.insert("Account", {"Name": "Parent"})
+    child = build(
+        var("accountName", "String", inp=True),
+        var("parentId", "String", out=True),
+        "<recordLookups><name>Find_Parent</name><label>Find Parent</label><object>Account</object><filters><field>"
+        "Name</field><operator>EqualTo</operator><value><stringValue>Parent</stringValue></value></filters>"
+        "<getFirstRecordOnly>true</getFirstRecordOnly><outputAssignments><assignToReference>parentId"
+        f"</assignToReference><field>Id</field></outputAssignments>{connector('Make')}</recordLookups>",
+        create_account(),
+        start="Find_Parent",
+        name="Make_Child",
+    )
+    parent = build(
+        var("accountName", "String", inp=True),
+        var("parentId", "String", out=True),
+        "<subflows><name>Call</name><label>Call</label><flowName>Make_Child</flowName><inputAssignments><name>"
+        f"accountName</name><value>{ref('accountName')}</value></inputAssignments><outputAssignments>"
+        "<assignToReference>parentId</assignToReference><name>parentId</name></outputAssignments></subflows>",
+        start="Call",
+    )
+    engine = FlowEngine(store, {"Make_Child": child}.get, limits=GovernorLimits(soql_queries=1, dml_statements=1))
+    outcomes = run_batch(engine, parent, [{"accountName": f"Child {i}"} for i in range(200)])
+    assert {o.status for o in outcomes} == {"Finished"}, outcomes[0].error_message
+    parent_id = store.rows("Account")[0]["Id"]
+    assert {o.outputs["parentId"] for o in outcomes} == {parent_id}
+    assert len(store.rows("Account")) == 201
+    # One interview alone is not bulkified with anything: the same subflow twice in a loop costs two queries.
+    looping = build(
+        var("names", "String", inp=True, many=True),
+        "<loops><name>Each</name><label>Each</label><collectionReference>names</collectionReference>"
+        f"{connector('Call', 'nextValueConnector')}</loops>",
+        "<subflows><name>Call</name><label>Call</label><flowName>Make_Child</flowName><inputAssignments><name>"
+        f"accountName</name><value>{ref('Each')}</value></inputAssignments>{connector('Each')}</subflows>",
+        start="Each",
+    )
+    [outcome] = run_batch(engine, looping, [{"names": ["a", "b"]}])
+    assert (outcome.error_code, outcome.error_message) == ("LIMIT_EXCEEDED", "Too many SOQL queries: 2")
+
+
 def test_cpu_time_limit(store: RecordStore) -> None:
     """Maximum CPU time 10,000 ms (Per-Transaction Flow Limits); lowered to 0 ms here, a flow that runs a few dozen
     elements is stopped with Apex's message."""

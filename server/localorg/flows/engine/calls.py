@@ -4,22 +4,32 @@ plug-ins (`apexPluginCalls`). Actions and plug-ins run through the stubs of the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from ..model import ActionCall, ApexPluginCall, Element, FieldValue, OutputAssignment, Subflow
+from ..model import ActionCall, ApexPluginCall, Element, FieldValue, Flow, OutputAssignment, Subflow
 from .actions import ActionError, ActionHandler, action_key
-from .interview_state import FlowFault, FlowHalt, Interview
+from .governor import LimitExceeded, LoopGuardTripped
+from .interview_state import FlowFault, FlowHalt, Interview, Paused, new_guid
 from .values import ConversionError, normalize, to_json
 
-__all__ = ["MAX_SUBFLOW_DEPTH", "run_call_table"]
+__all__ = [
+    "MAX_SUBFLOW_DEPTH",
+    "child_interview",
+    "pause_parent",
+    "run_call_table",
+    "subflow_call",
+    "subflow_done",
+    "subflow_failures",
+]
 
 log = logging.getLogger(__name__)
 MAX_SUBFLOW_DEPTH = 20
 
 
-def run_subflow(iv: Interview, el: Element) -> str | None:
-    assert isinstance(el, Subflow)
+def subflow_call(iv: Interview, el: Subflow) -> tuple[Flow, dict[str, Any]]:
+    """The referenced flow and the inputs of a subflow element (faults when the flow does not exist)."""
     if iv.depth >= MAX_SUBFLOW_DEPTH:
         raise FlowHalt(f"Subflows nest deeper than {MAX_SUBFLOW_DEPTH} levels (at {el.name})")
     child_flow = iv.runtime.resolve_flow(el.flow_name)
@@ -31,8 +41,11 @@ def run_subflow(iv: Interview, el: Element) -> str | None:
         if var is None or not var.is_input:
             raise FlowHalt(f"Subflow {el.flow_name} has no input variable named {assignment.name}")
         inputs[assignment.name] = iv.value_of(assignment.value)
-    assert iv.runtime.run_child is not None
-    child = iv.runtime.run_child(iv, child_flow, inputs)
+    return child_flow, inputs
+
+
+def subflow_done(iv: Interview, el: Subflow, child_flow: Flow, child: Interview) -> str | None:
+    """Copy the finished subflow's outputs into the parent; the parent goes on at the element's connector."""
     outputs = {var.name: child.values.get(var.name) for var in child_flow.variables if var.is_output}
     for out in el.output_assignments:
         if out.name not in outputs:
@@ -41,6 +54,49 @@ def run_subflow(iv: Interview, el: Element) -> str | None:
     if el.store_output_automatically:
         iv.values[el.name] = outputs
     return el.connector
+
+
+def child_interview(parent: Interview, flow: Flow, inputs: dict[str, Any]) -> Interview:
+    """The interview of a subflow: its parent's transaction, loop guard and running user."""
+    child = Interview(
+        parent.runtime,
+        flow,
+        guid=new_guid(),
+        budget=parent.budget,
+        tx=parent.tx,
+        user=parent.user,
+        depth=parent.depth + 1,
+    )
+    for name, value in inputs.items():
+        var = flow.variable(name)
+        assert var is not None
+        child.set_variable(var, value)
+    return child
+
+
+@contextmanager
+def subflow_failures(flow: Flow) -> Iterator[None]:
+    """A subflow's failure is a fault of its element in the parent, except limits and the loop guard."""
+    try:
+        yield
+    except (LimitExceeded, LoopGuardTripped):
+        raise  # the subflow shares its parent's transaction and guard: no fault path catches these
+    except FlowHalt as halt:
+        raise FlowFault(f"The subflow {flow.api_name} failed: {halt.message}") from None
+
+
+def pause_parent(parent: Interview, paused: Paused | None) -> None:
+    """A subflow that pauses pauses its parent at the subflow element."""
+    if paused is not None:
+        assert parent.current is not None
+        raise Paused(parent.current, paused.label)
+
+
+def run_subflow(iv: Interview, el: Element) -> str | None:
+    assert isinstance(el, Subflow)
+    child_flow, inputs = subflow_call(iv, el)
+    assert iv.runtime.run_child is not None
+    return subflow_done(iv, el, child_flow, iv.runtime.run_child(iv, child_flow, inputs))
 
 
 def _not_registered(what: str, key: str) -> FlowHalt:

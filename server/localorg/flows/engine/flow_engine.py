@@ -31,13 +31,15 @@ from ..model import (
     RecordDelete,
     RecordLookup,
     RecordUpdate,
+    Subflow,
     Transform,
     UnsupportedElement,
 )
 from .actions import ActionRegistry
+from .calls import child_interview, pause_parent, subflow_call, subflow_done, subflow_failures
 from .collection_processors import run_collection_processor
 from .elements import run_element_table, run_unsupported
-from .governor import DEFAULT_LOOP_GUARD, GovernorLimits, LimitExceeded, LoopGuardTripped, Transaction
+from .governor import DEFAULT_LOOP_GUARD, GovernorLimits, LoopGuardTripped, Transaction
 from .interview_state import Budget, EngineServices, FlowFault, FlowHalt, Interview, Paused, as_record, new_guid
 from .org_config import CustomMetadataInput, add_custom_metadata, load_project_configuration
 from .record_elements import run_record_table
@@ -244,9 +246,11 @@ class FlowEngine:
             iv.tx.tick()
             if bulk and isinstance(element, BULKIFIABLE):
                 yield (iv.flow.api_name, element.name)
-            handler = _HANDLERS.get(type(element), run_unsupported)
             try:
-                current = handler(iv, element)
+                if bulk and isinstance(element, Subflow):
+                    current = yield from self._walk_subflow(iv, element)
+                else:
+                    current = _HANDLERS.get(type(element), run_unsupported)(iv, element)
             except Paused as pause:
                 return pause
             except FlowFault as fault:
@@ -265,29 +269,21 @@ class FlowEngine:
             result: Paused | None = stop.value
             return result
 
+    def _walk_subflow(self, parent: Interview, el: Subflow) -> Generator[tuple[str, str], None, str | None]:
+        """A subflow of an interview walked in bulk: the child interview yields at its bulkifiable elements like its
+        parent, so the children of many interviews (one flow, the same element) run each one together."""
+        child_flow, inputs = subflow_call(parent, el)
+        child = child_interview(parent, child_flow, inputs)
+        with subflow_failures(child_flow):
+            paused = yield from self._walk(child, bulk=True)
+        pause_parent(parent, paused)
+        return subflow_done(parent, el, child_flow, child)
+
     def _run_child(self, parent: Interview, flow: Flow, inputs: dict[str, Any]) -> Interview:
-        child = Interview(
-            self._runtime,
-            flow,
-            guid=new_guid(),
-            budget=parent.budget,
-            tx=parent.tx,
-            user=parent.user,
-            depth=parent.depth + 1,
-        )
-        for name, value in inputs.items():
-            var = flow.variable(name)
-            assert var is not None
-            child.set_variable(var, value)
-        try:
+        child = child_interview(parent, flow, inputs)
+        with subflow_failures(flow):
             paused = self._drive(child)
-        except (LimitExceeded, LoopGuardTripped):
-            raise  # the subflow shares its parent's transaction and guard: no fault path catches these
-        except FlowHalt as halt:
-            raise FlowFault(f"The subflow {flow.api_name} failed: {halt.message}") from None
-        if paused is not None:
-            assert parent.current is not None
-            raise Paused(parent.current, paused.label)
+        pause_parent(parent, paused)
         return child
 
     # ---- ends -----------------------------------------------------------------------------------------------------
