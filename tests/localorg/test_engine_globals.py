@@ -13,7 +13,7 @@ from pathlib import Path
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine
 from salesforce_flow_mcp.localorg.flows.engine.merge_globals import ORG_ID
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.flow_builders import assign, build, outputs_of, ref, var
+from tests.localorg.flow_builders import assign, build, cond, decision, lit, outputs_of, ref, var
 
 
 def reader(*references: str) -> list[str]:
@@ -87,17 +87,9 @@ def test_was_visited_asks_whether_an_element_ran(store: RecordStore) -> None:
     flow = build(
         var("first", "Boolean", inp=True),
         var("out", "String", out=True),
-        "<decisions><name>Route</name><label>Route</label><defaultConnector><targetReference>Check</targetReference>"
-        "</defaultConnector><rules><name>Go_First</name><conditionLogic>and</conditionLogic><conditions>"
-        "<leftValueReference>first</leftValueReference><operator>EqualTo</operator><rightValue><booleanValue>true"
-        "</booleanValue></rightValue></conditions><connector><targetReference>Mark</targetReference></connector>"
-        "<label>First</label></rules></decisions>",
+        decision("Route", [cond("first", "EqualTo", lit("booleanValue", "true"))], "Mark", "Check"),
         assign("Mark", [("out", "Assign", "<stringValue>marked</stringValue>")], then="Check"),
-        "<decisions><name>Check</name><label>Check</label><defaultConnector><targetReference>Not_Seen</targetReference>"
-        "</defaultConnector><rules><name>Seen</name><conditionLogic>and</conditionLogic><conditions>"
-        "<leftValueReference>Mark</leftValueReference><operator>WasVisited</operator><rightValue><booleanValue>true"
-        "</booleanValue></rightValue></conditions><connector><targetReference>Say_Seen</targetReference></connector>"
-        "<label>Seen</label></rules></decisions>",
+        decision("Check", [cond("Mark", "WasVisited", lit("booleanValue", "true"))], "Say_Seen", "Not_Seen"),
         assign("Say_Seen", [("out", "Add", "<stringValue>+seen</stringValue>")]),
         assign("Not_Seen", [("out", "Assign", "<stringValue>not seen</stringValue>")]),
         start="Route",

@@ -56,6 +56,22 @@ def create_account(*, name_from: str = "accountName", then: str | None = None) -
     )
 
 
+def find_parent_then_make(name: str = "Test_Flow") -> Flow:
+    """Get Records of the Account named Parent (its Id in the output parentId), then Create Records of an Account
+    named by the input accountName."""
+    return build(
+        var("accountName", "String", inp=True),
+        var("parentId", "String", out=True),
+        "<recordLookups><name>Find_Parent</name><label>Find Parent</label><object>Account</object><filters><field>"
+        "Name</field><operator>EqualTo</operator><value><stringValue>Parent</stringValue></value></filters>"
+        "<getFirstRecordOnly>true</getFirstRecordOnly><outputAssignments><assignToReference>parentId"
+        f"</assignToReference><field>Id</field></outputAssignments>{connector('Make')}</recordLookups>",
+        create_account(),
+        start="Find_Parent",
+        name=name,
+    )
+
+
 def make_account_flow() -> Flow:
     return build(var("accountName", "String", inp=True), create_account(), start="Make", name="Make_Account")
 
@@ -140,16 +156,7 @@ def test_200_inputs_that_each_query_once_share_one_bulkified_query(engine: FlowE
     """Flow Bulkification in Transactions: 200 interviews that stop at the same Get Records run it as one query,
     so 200 inputs of one invoke stay under 100 queries; 200 Create Records become one DML statement."""
     store.insert("Account", {"Name": "Parent"})
-    flow = build(
-        var("accountName", "String", inp=True),
-        var("parentId", "String", out=True),
-        "<recordLookups><name>Find_Parent</name><label>Find Parent</label><object>Account</object><filters><field>"
-        "Name</field><operator>EqualTo</operator><value><stringValue>Parent</stringValue></value></filters>"
-        "<getFirstRecordOnly>true</getFirstRecordOnly><outputAssignments><assignToReference>parentId"
-        f"</assignToReference><field>Id</field></outputAssignments>{connector('Make')}</recordLookups>",
-        create_account(),
-        start="Find_Parent",
-    )
+    flow = find_parent_then_make()
     outcomes = run_batch(engine, flow, [{"accountName": f"Child {i}"} for i in range(200)])
     assert {o.status for o in outcomes} == {"Finished"}
     assert len(store.rows("Account")) == 201
@@ -281,17 +288,7 @@ def test_subflows_of_200_inputs_are_bulkified_like_their_parents(store: RecordSt
     page lists "Subflow (Create Records and Update Records elements only)" among the bulk saves). Outputs come back
     to each parent."""
     store.insert("Account", {"Name": "Parent"})
-    child = build(
-        var("accountName", "String", inp=True),
-        var("parentId", "String", out=True),
-        "<recordLookups><name>Find_Parent</name><label>Find Parent</label><object>Account</object><filters><field>"
-        "Name</field><operator>EqualTo</operator><value><stringValue>Parent</stringValue></value></filters>"
-        "<getFirstRecordOnly>true</getFirstRecordOnly><outputAssignments><assignToReference>parentId"
-        f"</assignToReference><field>Id</field></outputAssignments>{connector('Make')}</recordLookups>",
-        create_account(),
-        start="Find_Parent",
-        name="Make_Child",
-    )
+    child = find_parent_then_make("Make_Child")
     parent = build(
         var("accountName", "String", inp=True),
         var("parentId", "String", out=True),
