@@ -224,3 +224,26 @@ def test_screens_and_waits_pause(run: Callable[..., InterviewOutcome]) -> None:
     outcome = run(flow, {"name": "Ada"})
     assert (outcome.status, outcome.current_element, outcome.pause_label) == ("Paused", "Ask", "Tell us more")
     assert outcome.outputs == {"name": "Ada"} and outcome.error_code is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        (
+            "orchestratedStages",
+            "<stageSteps><name>Provision</name><actionName>Provision_Account</actionName>"
+            "<actionType>stepBackground</actionType><label>Provision</label></stageSteps>",
+        ),
+        ("steps", ""),
+    ],
+)
+def test_orchestration_stages_and_placeholder_steps_fault_naming_their_kind(
+    run: Callable[..., InterviewOutcome], kind: str, body: str
+) -> None:
+    """Metadata API Flow: FlowOrchestratedStage (a stage of an orchestration) and FlowStep ("Steps function as
+    placeholders when you're building a flow"); docs/flow-engine.md says why neither runs here. Reaching one stops
+    the interview with a message naming the element kind, never a silent skip."""
+    flow = build(f"<{kind}><name>Stage_One</name><label>Stage One</label>{body}</{kind}>", start="Stage_One")
+    outcome = run(flow)
+    assert (outcome.status, outcome.current_element) == ("Error", "Stage_One")
+    assert f"cannot run the {kind} element 'Stage_One' yet" in str(outcome.error_message)
