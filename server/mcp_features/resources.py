@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
@@ -37,6 +38,21 @@ FLOW_TEMPLATE = FLOW_URI_PREFIX + "{ApiName}"
 CALL_TEMPLATE = CALL_URI_PREFIX + "{callId}"
 PAGE_SIZE = 100
 JSON = "application/json"
+TEMPLATES = (  # name, URI template, title, description
+    (
+        "flow",
+        FLOW_TEMPLATE,
+        "An invocable flow",
+        "A flow's inputs and outputs (its describe) and a summary of its metadata",
+    ),
+    (
+        "call",
+        CALL_TEMPLATE,
+        "A call still running on the org",
+        "The state and, once it finished, the result of a call answered as still running",
+    ),
+)
+
 # Flow metadata element lists, and what the summary says about each (Metadata API, Flow: recordLookups read an
 # object, recordCreates/Updates/Deletes write one, actionCalls name an action, subflows a flow).
 RECORD_ELEMENTS = {"recordLookups": "reads", "recordCreates": "creates", "recordUpdates": "updates",
@@ -50,23 +66,18 @@ def flow_uri(api_name: str) -> str:
     return FLOW_URI_PREFIX + api_name
 
 
+@dataclass
 class FlowResources:
-    def __init__(
-        self,
-        client: SalesforceClient,
-        dialect: Dialect,
-        flows: FlowCatalogue | None,
-        long_calls: LongCalls,
-        notifier: ToolListNotifier,
-    ) -> None:
-        self.client = client
-        self.dialect = dialect
-        self.flows = flows
-        self.long_calls = long_calls
-        self.notifier = notifier
-        self._known: dict[str, tuple[str, str]] | None = None
-        if flows is not None:
-            flows.after_refresh.append(self._flows_refreshed)
+    client: SalesforceClient
+    dialect: Dialect
+    flows: FlowCatalogue | None
+    long_calls: LongCalls
+    notifier: ToolListNotifier
+    _known: dict[str, tuple[str, str]] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.flows is not None:
+            self.flows.after_refresh.append(self._flows_refreshed)
 
     # --- the lists ------------------------------------------------------------------------------------------------
 
@@ -96,24 +107,11 @@ class FlowResources:
     async def list_templates(
         self, ctx: Any, params: types.PaginatedRequestParams | None
     ) -> types.ListResourceTemplatesResult:
-        return types.ListResourceTemplatesResult(
-            resource_templates=[
-                types.ResourceTemplate(
-                    uri_template=FLOW_TEMPLATE,
-                    name="flow",
-                    title="An invocable flow",
-                    description="A flow's inputs and outputs (its describe) and a summary of its metadata",
-                    mime_type=JSON,
-                ),
-                types.ResourceTemplate(
-                    uri_template=CALL_TEMPLATE,
-                    name="call",
-                    title="A call still running on the org",
-                    description="The state and, once it finished, the result of a call answered as still running",
-                    mime_type=JSON,
-                ),
-            ]
-        )
+        templates = [
+            types.ResourceTemplate(uri_template=uri, name=name, title=title, description=description, mime_type=JSON)
+            for name, uri, title, description in TEMPLATES
+        ]
+        return types.ListResourceTemplatesResult(resource_templates=templates)
 
     # --- reading --------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ parent-to-child subqueries and semi-joins, at any depth.
 The grammar follows the SOQL SELECT syntax of the SOQL and SOSL Reference ("SOQL SELECT Syntax":
 https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select.htm) closely
 enough to find every object a query names; it does not evaluate anything. It is the MCP side's own (the embedded
-org's parser, server/localorg/soql, reads only the subset the org runs, and the layers share no code).
+org's parser, server/localorg/soql, reads only the subset the org runs); the two share only SOQL's tokens
+(soql_tokens.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..soql_tokens import LITERAL_TERMINALS
 
 _GRAMMAR = r"""
 query: _SELECT select_list _FROM from_list _filters _shaping
@@ -88,15 +91,7 @@ UPDATE: "UPDATE"i
 NULL: "NULL"i
 TRUE: "TRUE"i
 FALSE: "FALSE"i
-COMP_OP: "=" | "!=" | "<>" | "<=" | ">=" | "<" | ">"
-NAME: /[a-z_][a-z0-9_]*/i
-STRING: /'(?:[^'\\]|\\.)*'/
-DATETIME.3: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})/
-DATE.2: /\d{4}-\d{2}-\d{2}/
-NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
-
-%import common.WS
-%ignore WS
+// names, operators, literals and white space: soql_tokens.LITERAL_TERMINALS
 """
 
 
@@ -105,7 +100,13 @@ def _parser(*, positions: bool = False) -> Lark:
     """Built on first use, not at import: building the LALR tables is most of what importing this module cost, and
     a server start reads no SOQL (docs/benchmarks.md, "Process start"). `positions`: the one that keeps each node's
     place in the text (for rewriting a query), built only when a query is rewritten."""
-    return Lark(_GRAMMAR, start="query", parser="lalr", maybe_placeholders=False, propagate_positions=positions)
+    return Lark(
+        _GRAMMAR + LITERAL_TERMINALS,
+        start="query",
+        parser="lalr",
+        maybe_placeholders=False,
+        propagate_positions=positions,
+    )
 
 
 class SoqlSyntaxError(ValueError):

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 
 from lark import Lark, Token, Transformer, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ...soql_tokens import LITERAL_TERMINALS
 from ..datetimes import parse_datetime, today
 from ..errors import OrgError
 
@@ -67,19 +68,11 @@ NULL: "NULL"i
 DIRECTION: "ASC"i | "DESC"i
 NULLS_WHERE: "FIRST"i | "LAST"i
 DATE_LITERAL.2: /(TODAY|YESTERDAY|TOMORROW)\b/i
-COMP_OP: "=" | "!=" | "<>" | "<=" | ">=" | "<" | ">"
-NAME: /[a-z_][a-z0-9_]*/i
-STRING: /'(?:[^'\\]|\\.)*'/
-DATETIME.3: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})/
-DATE.2: /\d{4}-\d{2}-\d{2}/
-NUMBER: /[+-]?(\d+(\.\d*)?|\.\d+)/
 INT: /\d+/
-
-%import common.WS
-%ignore WS
+// names, operators, literals and white space: soql_tokens.LITERAL_TERMINALS
 """
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", maybe_placeholders=False)
+_PARSER = Lark(_GRAMMAR + LITERAL_TERMINALS, parser="lalr", maybe_placeholders=False)
 
 Value: TypeAlias = str | decimal.Decimal | bool | datetime.date | datetime.datetime | None
 
