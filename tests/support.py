@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,3 +157,30 @@ def self_signed_certificate(key: Any, common_name: str, *, ip: str | None = None
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), False)
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
     return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+
+# -- the embedded org in a process of its own ------------------------------------------------------------------------
+@contextmanager
+def org_serve(*flags: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`org serve --port 0` with `flags`: the embedded org over real HTTP on a free loopback port. Yields its base URL,
+    read from the first line it prints, and the process (its stdout goes on with what it prints next)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "salesforce_flow_mcp", "org", "serve", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("Embedded Salesforce org listening at http://127.0.0.1:"), first
+        yield first.rsplit(" ", 1)[1].strip(), process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def org_environment(base_url: str, token: str, **more: str) -> dict[str, str]:
+    """The environment of a server process that reaches `base_url` with a static token, and nothing else of ours."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
+    return {**clean, "SALESFORCE_INSTANCE_URL": base_url, "SALESFORCE_ACCESS_TOKEN": token, **more}

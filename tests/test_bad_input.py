@@ -14,6 +14,19 @@ from tests.support import PROTOCOL_MODES, org_stack, text_of
 
 pytestmark = pytest.mark.anyio
 
+# Message parts that several cases end with, word for word.
+UNKNOWN_FLOW = (
+    "NOT_FOUND: The action flow/No_Such_Flow does not exist or is not an invocable flow. [HTTP 404] Check the Id or "
+    "API name (list_flows, list_invocable_flows). Unknown flow 'No_Such_Flow'."
+)
+FLOW_OBJECTS = "Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ..."
+ONLY_FLOW_OBJECTS = (
+    f"this server only queries {FLOW_OBJECTS} and the relationships between them (such as Flow.Definition or "
+    "FlowInterview.FlowVersionView)"
+)
+SEND_ONE_SELECT = f"send one SELECT over {FLOW_OBJECTS}, without ; or DML"
+NOT_A_SELECT = "q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)"
+
 BAD_CALLS = [
     pytest.param(
         "get_flow",
@@ -87,11 +100,7 @@ BAD_CALLS = [
     pytest.param(
         "invoke_flow",
         {"flowApiName": "No_Such_Flow", "inputs": [{}]},
-        (
-            "invoke_flow failed: NOT_FOUND: The action flow/No_Such_Flow does not exist or is not an invocable "
-            "flow. [HTTP 404] Check the Id or API name (list_flows, list_invocable_flows). Unknown flow "
-            "'No_Such_Flow'."
-        ),
+        f"invoke_flow failed: {UNKNOWN_FLOW}",
         id="invoke-unknown-flow",
     ),
     pytest.param(
@@ -137,11 +146,7 @@ BAD_CALLS = [
     pytest.param(
         "get_invocable_flow_metadata",
         {"flowApiName": "No_Such_Flow"},
-        (
-            "get_invocable_flow_metadata failed: NOT_FOUND: The action flow/No_Such_Flow does not exist or is "
-            "not an invocable flow. [HTTP 404] Check the Id or API name (list_flows, list_invocable_flows). "
-            "Unknown flow 'No_Such_Flow'."
-        ),
+        f"get_invocable_flow_metadata failed: {UNKNOWN_FLOW}",
         id="metadata-unknown-flow",
     ),
     pytest.param(
@@ -153,27 +158,19 @@ BAD_CALLS = [
     pytest.param(
         "create_flow_interview",
         {"FlowDefinitionView": {"ApiName": "No_Such_Flow"}},
-        (
-            "create_flow_interview failed: NOT_FOUND: The action flow/No_Such_Flow does not exist or is not an "
-            "invocable flow. [HTTP 404] Check the Id or API name (list_flows, list_invocable_flows). Unknown "
-            "flow 'No_Such_Flow'."
-        ),
+        f"create_flow_interview failed: {UNKNOWN_FLOW}",
         id="interview-unknown-flow",
     ),
     pytest.param(
         "query_flows",
         {"q": "DELETE FROM Flow"},
-        "q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)",
+        NOT_A_SELECT,
         id="query-delete",
     ),
     pytest.param(
         "query_flows",
         {"q": "SELECT Id FROM Account"},
-        (
-            "q reads Account, which is not a flow object (Account: in FROM); this server only queries Flow, "
-            "FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ... and the "
-            "relationships between them (such as Flow.Definition or FlowInterview.FlowVersionView)"
-        ),
+        f"q reads Account, which is not a flow object (Account: in FROM); {ONLY_FLOW_OBJECTS}",
         id="query-not-flow-object",
     ),
     pytest.param(
@@ -181,15 +178,14 @@ BAD_CALLS = [
         {"q": "SELECT Id FROM FlowInterview; DELETE FROM Account"},
         (
             "q must be a single read-only SELECT query this server can check (MALFORMED_QUERY: unexpected "
-            "character ';' at line 1, column 29); send one SELECT over Flow, FlowDefinition, FlowDefinitionView, "
-            "FlowVersionView, FlowInterview, FlowRecord, ..., without ; or DML"
+            f"character ';' at line 1, column 29); {SEND_ONE_SELECT}"
         ),
         id="query-two-statements",
     ),
     pytest.param(
         "query_flows",
         {"q": "UPDATE FlowInterview SET Name = 'x'"},
-        "q must be a SOQL SELECT query over flow objects (e.g. SELECT Id, ApiName FROM Flow)",
+        NOT_A_SELECT,
         id="query-update",
     ),
     pytest.param(
@@ -208,19 +204,14 @@ BAD_CALLS = [
         {"q": "SELECT Id FROM FlowInterview WHERE"},
         (
             "q must be a single read-only SELECT query this server can check (MALFORMED_QUERY: the query ends "
-            "too early (line 1, column 30)); send one SELECT over Flow, FlowDefinition, FlowDefinitionView, "
-            "FlowVersionView, FlowInterview, FlowRecord, ..., without ; or DML"
+            f"too early (line 1, column 30)); {SEND_ONE_SELECT}"
         ),
         id="query-malformed",
     ),
     pytest.param(
         "list_flows",
         {"q": "Status = 'Active' OR Id IN (SELECT Id FROM Account)"},
-        (
-            "q reads Account, which is not a flow object (Account: in a semi-join); this server only queries "
-            "Flow, FlowDefinition, FlowDefinitionView, FlowVersionView, FlowInterview, FlowRecord, ... and the "
-            "relationships between them (such as Flow.Definition or FlowInterview.FlowVersionView)"
-        ),
+        f"q reads Account, which is not a flow object (Account: in a semi-join); {ONLY_FLOW_OBJECTS}",
         id="list-subquery-not-flow-object",
     ),
     pytest.param(

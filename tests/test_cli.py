@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import CORPUS
+from tests.support import CORPUS, org_environment, org_serve
 
 pytestmark = pytest.mark.slow  # every test here starts a process
 
@@ -25,34 +25,18 @@ def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> 
 @pytest.fixture(scope="module")
 def live_org() -> Iterator[tuple[str, str]]:
     """`org serve` on a free loopback port; yields (base URL, token) from what it prints."""
-    process = subprocess.Popen(
-        [*CLI, "org", "serve", "--port", "0", "--token", "cli-test-token", "--client-secret", "cli-secret"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with org_serve("--token", "cli-test-token", "--client-secret", "cli-secret") as (base_url, process):
         assert process.stdout is not None
-        first = process.stdout.readline()
-        token_line = process.stdout.readline()
-        assert first.startswith("Embedded Salesforce org listening at http://127.0.0.1:"), first
-        assert token_line.strip() == "Access token: cli-test-token"
-        yield first.rsplit(" ", 1)[1].strip(), "cli-test-token"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        assert process.stdout.readline().strip() == "Access token: cli-test-token"
+        yield base_url, "cli-test-token"
 
 
 def org_env(live_org: tuple[str, str], tmp_path: Path) -> dict[str, str]:
-    base_url, token = live_org
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
-    return {
-        **clean,
-        "SALESFORCE_INSTANCE_URL": base_url,
-        "SALESFORCE_ACCESS_TOKEN": token,
-        "SALESFORCE_FLOW_MCP_CACHE": str(tmp_path / "cache"),
-        "SALESFORCE_FLOW_MCP_HOME": str(tmp_path / "home"),
-    }
+    return org_environment(
+        *live_org,
+        SALESFORCE_FLOW_MCP_CACHE=str(tmp_path / "cache"),
+        SALESFORCE_FLOW_MCP_HOME=str(tmp_path / "home"),
+    )
 
 
 def test_tools_against_a_real_socket_org(live_org: tuple[str, str], tmp_path: Path) -> None:
@@ -87,18 +71,9 @@ def test_every_command_has_help() -> None:
 def test_the_connect_line_is_safe_to_paste_into_bash() -> None:
     """A token with characters the shell reads (`!`, `$`, a space, quotes) survives a paste of the Connect line."""
     token = "00D!x $HOME 'q' \"d\" `id`"
-    process = subprocess.Popen(
-        [*CLI, "org", "serve", "--port", "0", "--token", token],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with org_serve("--token", token) as (_base_url, process):
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        lines = [process.stdout.readline() for _ in range(3)]  # after the first: the token, the Connect line, ...
     connect = next(line for line in lines if line.startswith("Connect: ")).removeprefix("Connect: ").strip()
     assert connect.endswith(" salesforce-flow-mcp tools")
     assignments = connect.removesuffix(" salesforce-flow-mcp tools")
@@ -209,15 +184,8 @@ def test_org_serve_with_your_flows_and_action_stubs(tmp_path: Path) -> None:
     (flows / source.name).write_bytes(source.read_bytes())
     stubs = tmp_path / "stubs.json"
     stubs.write_text(json.dumps({"apex:TriggerActionFlowAddError": {}}))
-    command = [*CLI, "org", "serve", "--port", "0", "--token", "t", "--flows", str(flows), "--actions", str(stubs)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        base_url = process.stdout.readline().rsplit(" ", 1)[1].strip()
+    with org_serve("--token", "t", "--flows", str(flows), "--actions", str(stubs)) as (base_url, _process):
         env = org_env((base_url, "t"), tmp_path)
         arguments = json.dumps({"record": {"attributes": {"type": "Account"}, "Name": "Acme"}})
         done = run("call", "flow_TriggerActionFlowTest", "--args", arguments, env=env)
         assert done.returncode == 0, done.stdout + done.stderr
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

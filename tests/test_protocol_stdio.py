@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from salesforce_flow_mcp.localorg.routes.common import SUPPORTED_VERSIONS
-from tests.support import PROTOCOL_MODES
+from tests.support import PROTOCOL_MODES, org_environment, org_serve
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -86,30 +85,12 @@ async def test_resources_prompts_completions_progress_and_icons_over_stdio(mode:
 @pytest.fixture(scope="module")
 def live_org() -> Iterator[tuple[str, str]]:
     """`org serve` on a free loopback port (the embedded org over real HTTP, with its test hooks)."""
-    process = subprocess.Popen(
-        [*SERVE_DEMO[:3], "org", "serve", "--port", "0", "--token", "stdio-test-token"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        assert first.startswith("Embedded Salesforce org listening at http://127.0.0.1:"), first
-        yield first.rsplit(" ", 1)[1].strip(), "stdio-test-token"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with org_serve("--token", "stdio-test-token") as (base_url, _process):
+        yield base_url, "stdio-test-token"
 
 
 def against(org: tuple[str, str], *flags: str) -> StdioServerParameters:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
-    env = {
-        **clean,
-        "SALESFORCE_INSTANCE_URL": org[0],
-        "SALESFORCE_ACCESS_TOKEN": org[1],
-        "SALESFORCE_FLOW_MCP_CACHE": "",
-    }
+    env = org_environment(*org, SALESFORCE_FLOW_MCP_CACHE="")
     return StdioServerParameters(command=SERVE_DEMO[0], args=[*SERVE_DEMO[1:3], "serve", *flags], env=env)
 
 
