@@ -7,8 +7,10 @@ REST API Developer Guide, "Valid Date and DateTime Formats": a dateTime field is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["format_datetime", "format_time", "now", "parse_datetime", "timestamp", "to_utc", "today"]
+__all__ = ["format_datetime", "format_time", "now", "parse_datetime", "rest_text", "timestamp", "to_utc", "today"]
 
 
 def now() -> dt.datetime:
@@ -43,3 +45,18 @@ def timestamp() -> str:
 def format_time(value: dt.time) -> str:
     """12:00:00.000Z (a time field)."""
     return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def rest_text(value: object) -> str | None:
+    """A datetime, date or time as a record field holds it; None for anything else."""
+    for kind, write in _REST_FORMATS:
+        if isinstance(value, kind):
+            return write(value)
+    return None
+
+
+_REST_FORMATS: tuple[tuple[type[Any], Callable[[Any], str]], ...] = (  # datetime first: it is a date too
+    (dt.datetime, format_datetime),
+    (dt.date, dt.date.isoformat),
+    (dt.time, format_time),
+)

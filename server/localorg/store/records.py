@@ -7,7 +7,6 @@ accepted as they come and get a minted prefix (a0A, a0B, ...).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import sqlite3
@@ -17,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...sfid import IdMinter, is_salesforce_id
-from ..datetimes import format_datetime, format_time, timestamp
+from ..datetimes import rest_text, timestamp
 
 __all__ = ["STANDARD_OBJECTS", "RecordError", "RecordStore"]
 
@@ -120,13 +119,10 @@ def _json_field(name: str, value: Any) -> Any:
         exponent = value.as_tuple().exponent
         integral = isinstance(exponent, int) and exponent >= 0 and value == value.to_integral_value()
         return int(value) if integral else float(value)
-    if isinstance(value, dt.datetime):
-        return format_datetime(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return format_time(value)
-    raise RecordError("INVALID_FIELD", f"Field {name} cannot hold a {type(value).__name__} value", [name])
+    text = rest_text(value)
+    if text is None:
+        raise RecordError("INVALID_FIELD", f"Field {name} cannot hold a {type(value).__name__} value", [name])
+    return text
 
 
 class RecordStore:
