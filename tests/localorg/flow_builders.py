@@ -130,6 +130,12 @@ def collect_records(sobject: str, field: str, *, done: str | None = None) -> lis
     ]
 
 
-def outputs_of(outcome: InterviewOutcome) -> dict[str, Any]:
+def finished(outcome: InterviewOutcome) -> InterviewOutcome:
+    """The outcome, which must have finished (else the assertion shows its error)."""
     assert outcome.status == "Finished", (outcome.error_code, outcome.error_message)
-    return outcome.outputs
+    return outcome
+
+
+def outputs_of(outcome: InterviewOutcome) -> dict[str, Any]:
+    """The output values of an interview that must have finished."""
+    return finished(outcome).outputs

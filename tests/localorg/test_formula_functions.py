@@ -8,20 +8,14 @@ Source: Salesforce Help, "Formula Operators and Functions by Context"
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.formula.compiler import FormulaError, compile_formula
+from salesforce_flow_mcp.localorg.flows.formula.compiler import FormulaError
 from salesforce_flow_mcp.localorg.flows.formula.functions import FUNCTIONS, NOT_YET
-
-NOW = datetime.datetime(2024, 3, 15, 10, 30, tzinfo=datetime.UTC)
-
-
-def run(formula: str) -> Any:
-    return compile_formula(formula).evaluate(lambda reference: None, now=NOW)
+from tests.localorg.formula_support import run
 
 
 @pytest.mark.parametrize(

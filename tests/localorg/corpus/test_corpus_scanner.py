@@ -1,5 +1,5 @@
-"""More real flows of tests/data/flows-corpus (the flow scanner's example flows and LightningFlowComponents flows,
-see SOURCES.md), run on the engine to outputs computed by reading each flow; the comment by each expectation says why.
+"""The flow scanner's example flows in tests/data/flows-corpus (Lightning-Flow-Scanner, see SOURCES.md), run on the
+engine to outputs computed by reading each flow; the comment by each expectation says why.
 
 Semantics followed: Metadata API Flow type (elements, loops with `assignNextValueToReference`, record elements,
 transforms, waits; https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_visual_workflow.htm),
@@ -9,42 +9,17 @@ Salesforce Help "Flow Element: Update Records" (a record variable plus field val
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from salesforce_flow_mcp.localorg.flows.engine.actions import ActionRegistry
+from salesforce_flow_mcp.localorg.flows.engine.actions import ActionError, ActionRegistry
 from salesforce_flow_mcp.localorg.flows.engine.batch import run_batch
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.model import Flow
-from salesforce_flow_mcp.localorg.flows.parse.loader import load_flow_dir
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.support import CORPUS
-
-NOW = dt.datetime(2024, 5, 1, 12, 34, 56, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def corpus() -> dict[str, Flow]:
-    return {flow.api_name: flow for flow in load_flow_dir(CORPUS)}
-
-
-@pytest.fixture
-def engine(corpus: dict[str, Flow], store: RecordStore, actions: ActionRegistry) -> FlowEngine:
-    return FlowEngine(store, corpus.get, actions, clock=lambda: NOW)
-
-
-@pytest.fixture
-def run(corpus: dict[str, Flow], engine: FlowEngine) -> Callable[..., InterviewOutcome]:
-    return lambda name, inputs=None, **kw: engine.run(corpus[name], inputs or {}, **kw)
-
-
-def finished(outcome: InterviewOutcome) -> InterviewOutcome:
-    assert outcome.status == "Finished", (outcome.error_code, outcome.error_message)
-    return outcome
-
+from tests.localorg.flow_builders import finished
 
 # ---- screen flows: the interview waits at its first screen for a person -------------------------------------------
 
@@ -182,7 +157,6 @@ def test_quick_actions_need_a_stub_and_the_fixed_flow_has_a_fault_path(
     # Missing_Error_Handler calls LogACall with no fault path: a failing action ends the interview in Error. The
     # fixed flow routes the same failure to dosomethingelse (NewTask).
     def fail(inputs: dict[str, Any]) -> dict[str, Any]:
-        from salesforce_flow_mcp.localorg.flows.engine.actions import ActionError
 
         raise ActionError("no call to log")
 
@@ -194,14 +168,22 @@ def test_quick_actions_need_a_stub_and_the_fixed_flow_has_a_fault_path(
     assert finished(run("Missing_Error_Handler_Fixed")).elements_executed == 2
 
 
+def _loop_over_accounts(
+    flow: Flow, engine: FlowEngine, store: RecordStore, count: int
+) -> tuple[list[dict[str, Any]], InterviewOutcome]:
+    """The scanner's SOQL-in-a-loop flows over `count` new accounts, with an Industry "None" account in the org."""
+    store.insert("Account", {"Name": "Unclassified", "Industry": "None"})
+    accounts = [{"attributes": {"type": "Account"}, "Name": f"A{i}"} for i in range(count)]
+    [outcome] = run_batch(engine, flow, [{"Accounts": accounts}])
+    return accounts, outcome
+
+
 def test_soql_query_in_a_loop_fixed_queries_once_after_the_loop(
     corpus: dict[str, Flow], engine: FlowEngine, store: RecordStore
 ) -> None:
     # The loop has no body (no nextValueConnector): after it, one Get Records finds the Industry "None" account and
     # the decision ends the flow. 500 accounts in: one query, where the unfixed flow would need 500.
-    store.insert("Account", {"Name": "Unclassified", "Industry": "None"})
-    accounts = [{"attributes": {"type": "Account"}, "Name": f"A{i}"} for i in range(500)]
-    [outcome] = run_batch(engine, corpus["SOQL_Query_In_A_Loop_Fixed"], [{"Accounts": accounts}])
+    accounts, outcome = _loop_over_accounts(corpus["SOQL_Query_In_A_Loop_Fixed"], engine, store, 500)
     assert finished(outcome).outputs == {"Accounts": accounts}
 
 
@@ -211,9 +193,7 @@ def test_soql_query_in_a_loop_reaches_the_soql_limit(
     # The unfixed flow queries once per account: 101 accounts need 101 queries, one more than Salesforce allows
     # (Per-Transaction Flow Limits), so the transaction fails there whatever the fault path says. (The Industry
     # "None" account makes each lookup find a record, so the decision loops back instead of calling NewCase.)
-    store.insert("Account", {"Name": "Unclassified", "Industry": "None"})
-    accounts = [{"attributes": {"type": "Account"}, "Name": f"A{i}"} for i in range(101)]
-    [outcome] = run_batch(engine, corpus["SOQL_Query_In_A_Loop"], [{"Accounts": accounts}])
+    _accounts, outcome = _loop_over_accounts(corpus["SOQL_Query_In_A_Loop"], engine, store, 101)
     assert (outcome.error_code, outcome.error_message) == ("LIMIT_EXCEEDED", "Too many SOQL queries: 101")
 
 
@@ -278,129 +258,3 @@ def test_unconnected_element_async_runs_its_scheduled_path(
     store.insert("Profile", {"Name": "Standard User"})
     outcome = finished(run("Unconnected_Element_Async", record={"Id": store.admin_user_id, "IsActive": False}))
     assert outcome.elements_executed == 2
-
-
-# ---- LightningFlowComponents ----------------------------------------------------------------------------------------
-
-
-def test_send_html_email_templates_are_created_once_through_a_manual_loop(
-    run: Callable[..., InterviewOutcome], store: RecordStore
-) -> None:
-    # No EmailTemplate named sendHTMLEmailTest: the manual loop (assignNextValueToReference en_US_TemplateRecord)
-    # has nothing to visit; type "Language" builds the en_US and es_MX templates, adds both to the lookup's
-    # collection and saves it: two templates.
-    outcome = finished(run("sendHTMLEmail_Test_Create_Test_Templates_if_needed"))
-    templates = store.rows("EmailTemplate")
-    assert [t["Name"] for t in templates] == ["sendHTMLEmailTest", "sendHTMLEmailTest"]
-    assert [t["Subject"] for t in templates] == ["This is a test email", "Este es un correo electrónico de prueba"]
-    assert outcome.outputs["sendHTMLEmailStatus"] is None
-    # Second run: the loop's manual variable receives the first template and Do_Nothing says "Exists".
-    outcome = finished(run("sendHTMLEmail_Test_Create_Test_Templates_if_needed"))
-    assert outcome.outputs == {
-        "sendHTMLEmailStatus": "Exists",
-        "sendHTMLEmailTestName": "sendHTMLEmailTest",
-        "sendHTMLEmailTestType": "Language",
-    }
-    assert len(store.rows("EmailTemplate")) == 2
-    # An unknown type takes the error outcome: InvalidTemplateType's text.
-    odd = finished(
-        run(
-            "sendHTMLEmail_Test_Create_Test_Templates_if_needed",
-            {"sendHTMLEmailTestName": "x", "sendHTMLEmailTestType": "Fax"},
-        )
-    )
-    assert odd.outputs["sendHTMLEmailStatus"] == "Error: Invalid Type Requested - Fax"
-
-
-def test_deal_room_runs_with_its_subflow_and_slack_stubs(
-    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
-) -> None:
-    # Get_Opportunity -> its account's team members -> the Get_Account_Team_User_Records subflow (two Apex actions)
-    # -> the members' Slack ids -> a channel named 'Dealroom - ' + the opportunity's name -> two invitations.
-    account = store.insert("Account", {"Name": "Acme"})
-    opportunity = store.insert(
-        "Opportunity", {"Name": "Big deal", "StageName": "Prospecting", "CloseDate": "2024-12-31", "AccountId": account}
-    )
-    member = store.insert("AccountTeamMember", {"AccountId": account, "UserId": store.admin_user_id})
-    calls: list[tuple[str, dict[str, Any]]] = []
-
-    def stub(name: str, outputs: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        return lambda inputs: calls.append((name, inputs)) or outputs
-
-    users = [{"attributes": {"type": "User"}, "Id": store.admin_user_id, "SlackId__c": "U42"}]
-    actions.register(
-        "apex:ExtractStringsFromCollection",
-        stub("extract", {"fieldValueCollection": [store.admin_user_id], "fieldValueString": "U42"}),
-    )
-    actions.register("apex:GetRecordsFromIds", stub("records", {"records": users}))
-    actions.register("apex:CreateSlackChannel", stub("channel", {"channelInfo": {"Id": "C1"}}))
-    actions.register("apex:ManageSlackChannel", stub("invite", {}))
-    finished(run("Generate_Deal_Room_Autolaunched", {"recordId": opportunity, "token": "xoxb-test"}))
-    names = [name for name, _ in calls]
-    assert names == ["extract", "records", "extract", "channel", "invite", "invite"]
-    assert calls[0][1]["inputRecordCollection"][0]["Id"] == member
-    assert calls[3][1] == {"channelName": "Dealroom - Big deal", "token": "xoxb-test"}
-    assert calls[5][1]["userList"] == "U42" and calls[5][1]["channelId"] == "C1"
-
-
-def test_load_user_returns_the_user(run: Callable[..., InterviewOutcome], store: RecordStore) -> None:
-    # Load_User (Id = recordId, first record, automatic output) is copied into the output curUser.
-    outcome = finished(run("Load_User", {"recordId": store.admin_user_id}))
-    assert outcome.outputs["curUser"]["Username"] == "admin@embedded-org.localhost"
-    assert finished(run("Load_User", {"recordId": "005000000000009AAA"})).outputs == {"curUser": None}
-
-
-def test_check_for_completed_approvals_only_decides(run: Callable[..., InterviewOutcome]) -> None:
-    # One decision with no connectors: the interview ends after it.
-    assert finished(run("Check_for_Completed_Approvals")).elements_executed == 1
-
-
-def test_account_alerts_has_no_lookup_output_so_its_loop_is_empty(
-    run: Callable[..., InterviewOutcome], store: RecordStore
-) -> None:
-    # Get_Accounts has no output reference and no automatic output (an old file, no apiVersion): the loop over it
-    # visits nothing and Update_Accounts saves the empty modifiedAccounts. The NBA action is never called.
-    store.insert("Account", {"Name": "Acme"})
-    assert finished(run("Account_Alerts")).elements_executed == 3
-
-
-def test_pause_generator_waits(run: Callable[..., InterviewOutcome]) -> None:
-    # The start element (startElementReference) is the wait Pause_Flow.
-    outcome = run("TestFlow_PauseGenerator")
-    assert (outcome.status, outcome.current_element) == ("Paused", "Pause_Flow")
-
-
-def test_flow_one_view_elements2_waits_first(run: Callable[..., InterviewOutcome]) -> None:
-    # Three waits lead to the Transform; the first wait pauses the interview.
-    outcome = run("Flow_OneView_Test_Elements2")
-    assert (outcome.status, outcome.current_element) == ("Paused", "Wait_Condition")
-
-
-def test_flow_one_view_elements_runs_each_kind_up_to_its_missing_subflow(
-    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
-) -> None:
-    # A test flow with one element of each kind, in a chain: the Apex action (stubbed here), an assignment, a
-    # collection processor, Create, Get, Update and Delete Records, Roll Back Records (which cancels what the
-    # transaction saved so far), then a subflow, Flow_OneView_Get_Flow_Details, that is not in the corpus: with no
-    # fault path the interview ends in Error there, and the whole transaction is rolled back.
-    actions.register("apex:ers_SliceText", lambda i: {})
-    outcome = run("Flow_OneView_Test_Elements")
-    assert (outcome.status, outcome.current_element, outcome.elements_executed) == ("Error", "Subflow", 9)
-    assert "The subflow Flow_OneView_Get_Flow_Details doesn't exist" in str(outcome.error_message)
-
-
-def test_update_contacts_for_won_opportunities_with_apex_stubs(
-    run: Callable[..., InterviewOutcome], store: RecordStore, actions: ActionRegistry
-) -> None:
-    # Get_Opportunity (all opportunities, the first into curOpportunity), then three Apex collection actions; the
-    # last one's outputCollection is saved: the contact gets FirstName Mary.
-    store.insert("Opportunity", {"Name": "Won", "StageName": "Closed Won", "CloseDate": "2024-01-01"})
-    contact = store.insert("Contact", {"LastName": "Lovelace"})
-    actions.register("apex:GetChildCollection", lambda i: {"childCollection": [{"Id": "00K000000000001AAA"}]})
-    actions.register("apex:GetLookupCollection", lambda i: {"lookupCollection": [{"Id": contact}]})
-    actions.register(
-        "apex:MapCollection",
-        lambda i: {"outputCollection": [{"attributes": {"type": "Contact"}, "Id": contact, "FirstName": "Mary"}]},
-    )
-    finished(run("Update_Contacts_For_Won_Opportunities"))
-    assert store.get("Contact", contact)["FirstName"] == "Mary"  # type: ignore[index]
