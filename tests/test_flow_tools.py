@@ -139,6 +139,10 @@ async def test_read_only_keeps_the_tools_of_flows_that_change_nothing() -> None:
         assert not ran.is_error, ran
         refused = await stack.call("flow_Create_Contact", {"lastName": "Lovelace"})
         assert refused.is_error and "--read-only hides the tools of flows that may change the org" in text_of(refused)
+    # More read-only flows than the limit: none (search_flows would find flows only invoke_flow runs, hidden here).
+    async with org_stack(read_only=True, max_flow_tools=2) as stack:
+        assert not any(n.startswith("flow_") or n == "search_flows" for n in await stack.tool_names())
+        assert "more than the limit of 2" in stack.running.flows.policy
     # The seed dialect reads no metadata: no flow is known to change nothing, so none has a tool.
     async with org_stack(dialect="seed", read_only=True) as stack:
         assert not any(n.startswith("flow_") for n in await stack.tool_names())
