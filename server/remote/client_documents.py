@@ -182,7 +182,18 @@ class ClientDocuments:
         return client
 
     async def fetch(self, url: str) -> tuple[Any, float]:
+        """The document and how long it may be cached; all of it (lookup, connection, every byte) within the
+        timeout, which httpx applies per read only (a server dripping a byte at a time would hold it for hours)."""
         parts = checked_url(url)
+        try:
+            with anyio.fail_after(self.timeout):
+                return await self._fetch(url, parts)
+        except TimeoutError:
+            raise ClientDocumentError(
+                f"cannot fetch the client metadata document at {url}: no complete answer within {self.timeout:g} s"
+            ) from None
+
+    async def _fetch(self, url: str, parts: SplitResult) -> tuple[Any, float]:
         host, port = parts.hostname or "", parts.port or 443
         address = await self._address(url, host, port)
         target = parts._replace(netloc=f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}")

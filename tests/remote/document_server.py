@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ class DocumentServer:
     ca_file: str  # the certificate to trust (it is its own CA)
     answers: dict[str, Answer] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
+    drip: dict[str, float] = field(default_factory=dict)  # path: seconds between the body's bytes
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -63,7 +65,17 @@ def document_server(folder: Path) -> Iterator[DocumentServer]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(answer.body)))
             self.end_headers()
-            self.wfile.write(answer.body)
+            pause = served.drip.get(self.path)
+            if pause is None:
+                self.wfile.write(answer.body)
+                return
+            try:
+                for byte in answer.body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(pause)
+            except OSError:  # the client gave up
+                pass
 
         def log_message(self, format: str, *args: Any) -> None:  # stderr stays quiet
             pass

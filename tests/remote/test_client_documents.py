@@ -203,7 +203,8 @@ async def test_loopback_is_refused_without_the_allowance(served: DocumentServer)
 
 
 async def test_a_slow_server_times_out(served: DocumentServer, documents: ClientDocuments) -> None:
-    """A listener that accepts and never answers: the fetch ends after the timeout with the reason."""
+    """A listener that accepts and never answers, and one that drips its document a byte at a time (each read well
+    within httpx's per-read timeout): both end after the total time limit, with the reason."""
     import socket
 
     with socket.socket() as silent:
@@ -211,8 +212,13 @@ async def test_a_slow_server_times_out(served: DocumentServer, documents: Client
         silent.listen()
         quick = ClientDocuments(documents.records, "flows", allow_loopback=True, timeout=0.5)
         url = f"https://127.0.0.1:{silent.getsockname()[1]}/client.json"
-        with pytest.raises(ClientDocumentError, match=r"cannot fetch the client metadata document.*Timeout"):
+        with pytest.raises(ClientDocumentError, match=r"cannot fetch the client metadata document.*within 0.5 s"):
             await quick.client(url)
+    url = served.put_document("/drip.json", document(served.url("/drip.json")))
+    served.drip["/drip.json"] = 0.2  # seconds between bytes: about 20 s for the whole document
+    quick = ClientDocuments(documents.records, "flows", allow_loopback=True, timeout=1.0)
+    with pytest.raises(ClientDocumentError, match=r"no complete answer within 1 s"):  # (a whole read: a valid client)
+        await quick.client(url)
 
 
 async def test_the_loopback_allowance_needs_a_loopback_bind(documents: ClientDocuments) -> None:
