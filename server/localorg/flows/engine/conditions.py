@@ -7,14 +7,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from ....sfid import is_salesforce_id
+from .interview_state import FlowHalt
 from .values import ConversionError, parse_date, parse_datetime, to_number
 
-__all__ = ["LogicError", "UnknownOperator", "compare", "evaluate_condition", "evaluate_logic", "values_equal"]
+__all__ = [
+    "Check",
+    "LogicError",
+    "UnknownOperator",
+    "checks_hold",
+    "compare",
+    "evaluate_condition",
+    "evaluate_logic",
+    "values_equal",
+]
 
 MAX_LOGIC_DEPTH = 32
 
@@ -168,6 +178,29 @@ def evaluate_condition(operator: str, left: Any, right: Any, *, for_filter: bool
     return op(left, right, for_filter)
 
 
+# A condition to check: (operator, left value, right value), or a result the interview already knows (WasVisited).
+Check = bool | tuple[str, Any, Any]
+
+
+def checks_hold(element: str | None, checks: Iterable[Check], logic: str, *, for_filter: bool = False) -> bool:
+    """Evaluate each check in order and combine the results with the condition logic; an unknown operator or logic
+    that cannot be read ends the interview (FlowHalt) naming the element."""
+    results: list[bool] = []
+    for check in checks:
+        if isinstance(check, bool):
+            results.append(check)
+            continue
+        operator, left, right = check
+        try:
+            results.append(evaluate_condition(operator, left, right, for_filter=for_filter))
+        except UnknownOperator as exc:
+            raise FlowHalt(str(exc)) from None
+    try:
+        return evaluate_logic(logic, results)
+    except LogicError as exc:
+        raise FlowHalt(f"Element {element}: {exc}") from None
+
+
 # ---- condition logic ---------------------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\s*(\d+|AND\b|OR\b|NOT\b|\(|\))", re.IGNORECASE)
@@ -202,20 +235,26 @@ def evaluate_logic(logic: str, results: Sequence[bool]) -> bool:
     return value
 
 
-def _parse_or(tokens: list[str], pos: int, results: Sequence[bool], depth: int) -> tuple[bool, int]:
-    value, pos = _parse_and(tokens, pos, results, depth)
-    while pos < len(tokens) and tokens[pos] == "OR":
-        right, pos = _parse_and(tokens, pos + 1, results, depth)
-        value = value or right
+_Parser = Callable[[list[str], int, Sequence[bool], int], tuple[bool, int]]
+
+
+def _parse_chain(
+    tokens: list[str], pos: int, results: Sequence[bool], depth: int, keyword: str, operand: _Parser
+) -> tuple[bool, int]:
+    """operand (keyword operand)*, for OR over ANDs and AND over factors."""
+    value, pos = operand(tokens, pos, results, depth)
+    while pos < len(tokens) and tokens[pos] == keyword:
+        right, pos = operand(tokens, pos + 1, results, depth)
+        value = (value or right) if keyword == "OR" else (value and right)
     return value, pos
+
+
+def _parse_or(tokens: list[str], pos: int, results: Sequence[bool], depth: int) -> tuple[bool, int]:
+    return _parse_chain(tokens, pos, results, depth, "OR", _parse_and)
 
 
 def _parse_and(tokens: list[str], pos: int, results: Sequence[bool], depth: int) -> tuple[bool, int]:
-    value, pos = _parse_factor(tokens, pos, results, depth)
-    while pos < len(tokens) and tokens[pos] == "AND":
-        right, pos = _parse_factor(tokens, pos + 1, results, depth)
-        value = value and right
-    return value, pos
+    return _parse_chain(tokens, pos, results, depth, "AND", _parse_factor)
 
 
 def _parse_factor(tokens: list[str], pos: int, results: Sequence[bool], depth: int) -> tuple[bool, int]:

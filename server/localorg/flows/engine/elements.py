@@ -22,7 +22,7 @@ from ..model import (
     Wait,
 )
 from .calls import run_call_table
-from .conditions import LogicError, UnknownOperator, evaluate_condition, evaluate_logic, values_equal
+from .conditions import Check, checks_hold, values_equal
 from .interview_state import FlowFault, FlowHalt, Interview, LoopCursor, Paused
 from .values import ConversionError, to_number
 
@@ -41,24 +41,16 @@ _INTERVIEW_OPERATORS: dict[str, Callable[[Interview, Condition], bool]] = {
 }
 
 
+def _check(iv: Interview, cond: Condition) -> Check:
+    special = _INTERVIEW_OPERATORS.get(cond.operator)
+    if special is not None:
+        wanted = iv.value_of(cond.right)  # {!Element} WasVisited true / false
+        return special(iv, cond) == (wanted is None or str(wanted).lower() == "true")
+    return (cond.operator, iv.read(cond.left), iv.value_of(cond.right))
+
+
 def conditions_hold(iv: Interview, conditions: tuple[Condition, ...], logic: str) -> bool:
-    results = []
-    for cond in conditions:
-        special = _INTERVIEW_OPERATORS.get(cond.operator)
-        if special is not None:
-            wanted = iv.value_of(cond.right)  # {!Element} WasVisited true / false
-            results.append(special(iv, cond) == (wanted is None or str(wanted).lower() == "true"))
-            continue
-        left = iv.read(cond.left)
-        right = iv.value_of(cond.right)
-        try:
-            results.append(evaluate_condition(cond.operator, left, right))
-        except UnknownOperator as exc:
-            raise FlowHalt(str(exc)) from None
-    try:
-        return evaluate_logic(logic, results)
-    except LogicError as exc:
-        raise FlowHalt(f"Element {iv.current}: {exc}") from None
+    return checks_hold(iv.current, (_check(iv, cond) for cond in conditions), logic)
 
 
 def run_decision(iv: Interview, el: Element) -> str | None:

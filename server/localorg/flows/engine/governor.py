@@ -36,6 +36,14 @@ class LoopGuardTripped(FlowHalt):
     """The embedded org's infinite-loop guard (not a Salesforce limit) stopped an interview."""
 
 
+# A statement kind -> its statement and row counters (fields of both GovernorLimits and Transaction) and the
+# messages of Apex's LimitException for each.
+_COUNTERS = {
+    "soql": ("soql_queries", "query_rows", "Too many SOQL queries", "Too many query rows"),
+    "dml": ("dml_statements", "dml_rows", "Too many DML statements", "Too many DML rows"),
+}
+
+
 @dataclass(frozen=True)
 class GovernorLimits:
     """Synchronous per-transaction limits; every field can be changed for tests that want to reach one quickly."""
@@ -76,24 +84,24 @@ class Transaction:
         return False
 
     def query(self, key: tuple[str, str], rows: int) -> None:
-        if not self._shared("soql", key):
-            self.soql_queries += 1
-            if self.soql_queries > self.limits.soql_queries:
-                raise LimitExceeded(f"Too many SOQL queries: {self.limits.soql_queries + 1}")
-        self.query_rows += rows
-        if self.query_rows > self.limits.query_rows:
-            raise LimitExceeded(f"Too many query rows: {self.limits.query_rows + 1}")
+        self._count("soql", key, rows)
 
     def dml(self, key: tuple[str, str], rows: int) -> None:
-        if rows <= 0:
-            return  # nothing to save: no statement is issued
-        if not self._shared("dml", key):
-            self.dml_statements += 1
-            if self.dml_statements > self.limits.dml_statements:
-                raise LimitExceeded(f"Too many DML statements: {self.limits.dml_statements + 1}")
-        self.dml_rows += rows
-        if self.dml_rows > self.limits.dml_rows:
-            raise LimitExceeded(f"Too many DML rows: {self.limits.dml_rows + 1}")
+        if rows > 0:  # nothing to save: no statement is issued
+            self._count("dml", key, rows)
+
+    def _count(self, kind: str, key: tuple[str, str], rows: int) -> None:
+        statements, row_counter, statement_message, row_message = _COUNTERS[kind]
+        if not self._shared(kind, key):
+            self._add(statements, 1, statement_message)
+        self._add(row_counter, rows, row_message)
+
+    def _add(self, counter: str, amount: int, message: str) -> None:
+        value = getattr(self, counter) + amount
+        setattr(self, counter, value)
+        limit = getattr(self.limits, counter)
+        if value > limit:
+            raise LimitExceeded(f"{message}: {limit + 1}")
 
     def tick(self) -> None:
         """Called once per executed element: reads the thread's CPU time now and then."""

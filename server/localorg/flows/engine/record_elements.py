@@ -14,7 +14,7 @@ from typing import Any
 
 from ...store.records import AUDIT_FIELDS, RecordError
 from ..model import Condition, Element, RecordCreate, RecordDelete, RecordLookup, RecordRollback, RecordUpdate
-from .conditions import LogicError, UnknownOperator, compare, evaluate_condition, evaluate_logic
+from .conditions import checks_hold, compare
 from .interview_state import FlowFault, FlowHalt, Interview, as_record, get_field, set_field
 
 __all__ = ["run_record_table"]
@@ -30,20 +30,8 @@ def _dml_fault(verb: str, exc: RecordError) -> FlowFault:
 
 
 def _matches(iv: Interview, record: dict[str, Any], filters: tuple[Condition, ...], logic: str) -> bool:
-    if not filters:
-        return True
-    results = []
-    for flt in filters:
-        left = _field_path(iv, record, flt.left)
-        right = iv.value_of(flt.right)
-        try:
-            results.append(evaluate_condition(flt.operator, left, right, for_filter=True))
-        except UnknownOperator as exc:
-            raise FlowHalt(str(exc)) from None
-    try:
-        return evaluate_logic(logic, results)
-    except LogicError as exc:
-        raise FlowHalt(f"Element {iv.current}: {exc}") from None
+    checks = ((flt.operator, _field_path(iv, record, flt.left), iv.value_of(flt.right)) for flt in filters)
+    return not filters or checks_hold(iv.current, checks, logic, for_filter=True)
 
 
 def _field_path(iv: Interview, record: dict[str, Any], path: str) -> Any:

@@ -7,7 +7,9 @@ is checked before any parsing (a file's size before it is read at all).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import Element as XmlElement
 from xml.etree.ElementTree import ParseError
 
@@ -16,17 +18,11 @@ import defusedxml.ElementTree as SafeET
 
 from ....sfid import is_api_name
 from ..model import (
-    Choice,
-    Constant,
     Decision,
-    DynamicChoiceSet,
     Element,
     Flow,
-    FlowVariable,
-    Formula,
     Loop,
     Start,
-    TextTemplate,
     UnsupportedElement,
 )
 from . import elements as parse
@@ -79,7 +75,15 @@ _PROPERTY_TAGS = frozenset(
         "loopLimit",
     }
 )
-_RESOURCE_TAGS = frozenset({"variables", "constants", "formulas", "textTemplates", "choices", "dynamicChoiceSets"})
+# Resource tag -> its parser; each kind becomes one tuple of the Flow.
+RESOURCE_PARSERS: dict[str, Callable[[XmlElement], Any]] = {
+    "variables": parse.parse_variable,
+    "constants": parse.parse_constant,
+    "formulas": parse.parse_formula,
+    "textTemplates": parse.parse_text_template,
+    "choices": parse.parse_choice,
+    "dynamicChoiceSets": parse.parse_dynamic_choice_set,
+}
 
 
 def demo_flows_dir() -> Path:
@@ -153,30 +157,15 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
         raise FlowLoadError(
             f'Flow {api_name!r}: the root element must be <Flow xmlns="{METADATA_NS}">, found <{x.local(root.tag)}>'
         )
-    variables: list[FlowVariable] = []
-    constants: list[Constant] = []
-    formulas: list[Formula] = []
-    templates: list[TextTemplate] = []
-    choices: list[Choice] = []
-    choice_sets: list[DynamicChoiceSet] = []
+    resources: dict[str, list[Any]] = {tag: [] for tag in RESOURCE_PARSERS}
     elements: dict[str, Element] = {}
     counts: dict[str, int] = {}
     start = Start()
     try:
         for node in root:
             tag = x.local(node.tag)
-            if tag == "variables":
-                variables.append(parse.parse_variable(node))
-            elif tag == "constants":
-                constants.append(parse.parse_constant(node))
-            elif tag == "formulas":
-                formulas.append(parse.parse_formula(node))
-            elif tag == "textTemplates":
-                templates.append(parse.parse_text_template(node))
-            elif tag == "choices":
-                choices.append(parse.parse_choice(node))
-            elif tag == "dynamicChoiceSets":
-                choice_sets.append(parse.parse_dynamic_choice_set(node))
+            if tag in RESOURCE_PARSERS:
+                resources[tag].append(RESOURCE_PARSERS[tag](node))
             elif tag == "start":
                 start = parse.parse_start(node)
             elif tag in _PROPERTY_TAGS or x.child(node, "name") is None:
@@ -194,8 +183,7 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
     if start.connector is None and legacy_start and legacy_start.strip():
         start = Start(connector=legacy_start.strip())
 
-    resource_names = [v.name for v in variables] + [c.name for c in constants] + [f.name for f in formulas]
-    resource_names += [t.name for t in templates] + [c.name for c in choices] + [c.name for c in choice_sets]
+    resource_names = [resource.name for found in resources.values() for resource in found]
     _check_unique(api_name, resource_names, elements)
     _check_connectors(api_name, start, elements)
 
@@ -213,15 +201,15 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
         api_version=api_version,
         trigger_type=start.trigger_type,
         trigger_object=start.object,
-        variables=tuple(variables),
+        variables=tuple(resources["variables"]),
         unsupported=unsupported,
         start=start,
         elements=elements,
-        constants=tuple(constants),
-        formulas=tuple(formulas),
-        text_templates=tuple(templates),
-        choices=tuple(choices),
-        dynamic_choice_sets=tuple(choice_sets),
+        constants=tuple(resources["constants"]),
+        formulas=tuple(resources["formulas"]),
+        text_templates=tuple(resources["textTemplates"]),
+        choices=tuple(resources["choices"]),
+        dynamic_choice_sets=tuple(resources["dynamicChoiceSets"]),
         interview_label=parse._clean(x.text(root, "interviewLabel")),
         run_in_mode=parse._clean(x.text(root, "runInMode")),
         element_counts=counts,
