@@ -179,20 +179,24 @@ class RecordCreate(Element):
 
 
 @dataclass(frozen=True)
-class RecordUpdate(Element):
+class RecordChange(Element):
+    """What Update and Delete Records name: the records of a variable (`input_reference`), or those of `object`
+    that match the filters."""
+
     object: str | None = None
     input_reference: str | None = None
     filters: tuple[Condition, ...] = ()
     filter_logic: str = "and"
+
+
+@dataclass(frozen=True)
+class RecordUpdate(RecordChange):
     input_assignments: tuple[FieldValue, ...] = ()
 
 
 @dataclass(frozen=True)
-class RecordDelete(Element):
-    object: str | None = None
-    input_reference: str | None = None
-    filters: tuple[Condition, ...] = ()
-    filter_logic: str = "and"
+class RecordDelete(RecordChange):
+    pass
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,9 @@ class FlowEngine:
         try:
             typed = self._convert_inputs(flow, inputs)
         except _InvalidInput as exc:
-            return PendingInterview(self, None, _outcome(guid, "Error", {}, None, None, "INVALID_INPUT", str(exc)))
+            return PendingInterview(
+                self, None, InterviewOutcome(guid, "Error", {}, None, None, "INVALID_INPUT", str(exc))
+            )
         try:
             iv = Interview(
                 self._runtime,
@@ -215,7 +217,9 @@ class FlowEngine:
                 record=_record(flow, record),
             )
         except FlowHalt as halt:
-            return PendingInterview(self, None, _outcome(guid, "Error", {}, None, None, halt.code, halt.message))
+            return PendingInterview(
+                self, None, InterviewOutcome(guid, "Error", {}, None, None, halt.code, halt.message)
+            )
         for name, value in typed.items():
             iv.values[name] = value
         pending = PendingInterview(self, iv)
@@ -292,21 +296,23 @@ class FlowEngine:
         assert iv is not None
         outputs, used = self._outputs(iv), iv.budget.used
         if paused is not None:
-            return _outcome(iv.guid, "Paused", outputs, paused.element, paused.label, None, None, used)
-        outcome = _outcome(iv.guid, "Finished", outputs, None, None, None, None, used)
+            return InterviewOutcome(iv.guid, "Paused", outputs, paused.element, paused.label, None, None, used)
+        outcome = InterviewOutcome(iv.guid, "Finished", outputs, None, None, None, None, used)
         outcome.record = to_json(iv.record) if iv.record is not None else None
         return outcome
 
     def _halted(self, iv: Interview | None, halt: FlowHalt) -> InterviewOutcome:
         assert iv is not None
         message = f"{FAULT_MESSAGE} {halt.message}" if halt.prefixed else halt.message
-        return _outcome(iv.guid, "Error", self._outputs(iv), iv.current, None, halt.code, message, iv.budget.used)
+        return InterviewOutcome(
+            iv.guid, "Error", self._outputs(iv), iv.current, None, halt.code, message, iv.budget.used
+        )
 
     def _crashed(self, iv: Interview | None, exc: Exception) -> InterviewOutcome:
         assert iv is not None
         log.error("Flow engine failure in %s", iv.flow.api_name, exc_info=exc)
         message = f"{FAULT_MESSAGE} The embedded org failed: {type(exc).__name__}: {exc}"
-        return _outcome(
+        return InterviewOutcome(
             iv.guid, "Error", self._outputs(iv), iv.current, None, "UNKNOWN_EXCEPTION", message, iv.budget.used
         )
 
@@ -357,25 +363,3 @@ def _record(flow: Flow, record: Mapping[str, Any] | None) -> dict[str, Any] | No
         sobject = str(attributes["type"])
     fields = {k: v for k, v in record.items() if k != "attributes"}
     return as_record(sobject, fields)
-
-
-def _outcome(
-    guid: str,
-    status: Literal["Finished", "Paused", "Error"],
-    outputs: dict[str, Any],
-    element: str | None,
-    label: str | None,
-    code: str | None,
-    message: str | None,
-    used: int = 0,
-) -> InterviewOutcome:
-    return InterviewOutcome(
-        guid=guid,
-        status=status,
-        outputs=outputs,
-        current_element=element,
-        pause_label=label,
-        error_code=code,
-        error_message=message,
-        elements_executed=used,
-    )

@@ -11,15 +11,10 @@ from ..model import (
     ApexPluginCall,
     Assignment,
     AssignmentItem,
-    Choice,
     CollectionProcessor,
-    Constant,
     CustomError,
     Decision,
-    DynamicChoiceSet,
     Element,
-    FlowVariable,
-    Formula,
     Loop,
     RecordCreate,
     RecordDelete,
@@ -30,7 +25,6 @@ from ..model import (
     Screen,
     Start,
     Subflow,
-    TextTemplate,
     Transform,
     TransformAction,
     UnsupportedElement,
@@ -57,16 +51,9 @@ def _common(el: XmlElement, kind: str) -> dict[str, Any]:
         "kind": kind,
         "connector": x.connector(el, "connector"),
         "fault_connector": x.connector(el, "faultConnector"),
-        "description": _clean(x.text(el, "description")),
+        "description": x.cleaned(el, "description"),
         "_where": where,
     }
-
-
-def _clean(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    stripped = raw.strip()
-    return stripped or None
 
 
 def _pop_where(common: dict[str, Any]) -> str:
@@ -110,7 +97,7 @@ def parse_decision(el: XmlElement, common: dict[str, Any]) -> Element:
         **common,
         rules=tuple(rules),
         default_connector=x.connector(el, "defaultConnector"),
-        default_connector_label=_clean(x.text(el, "defaultConnectorLabel")),
+        default_connector_label=x.cleaned(el, "defaultConnectorLabel"),
     )
 
 
@@ -121,10 +108,23 @@ def parse_loop(el: XmlElement, common: dict[str, Any]) -> Element:
         **common,
         collection=x.required_text(el, "collectionReference", where),
         descending=order.lower() == "desc",
-        loop_variable=_clean(x.text(el, "assignNextValueToReference")),
+        loop_variable=x.cleaned(el, "assignNextValueToReference"),
         next_connector=x.connector(el, "nextValueConnector"),
         no_more_connector=x.connector(el, "noMoreValuesConnector"),
     )
+
+
+def _filters(el: XmlElement, where: str) -> dict[str, Any]:
+    """Record filters (FlowRecordFilter: field, operator, value) and their filterLogic."""
+    return {
+        "filters": x.conditions(el, "filters", "field", where),
+        "filter_logic": (x.text(el, "filterLogic") or "and").strip(),
+    }
+
+
+def _records_of(el: XmlElement) -> dict[str, Any]:
+    """The object and the record (collection) variable a Create/Update/Delete Records element saves."""
+    return {"object": x.cleaned(el, "object"), "input_reference": x.cleaned(el, "inputReference")}
 
 
 def parse_record_lookup(el: XmlElement, common: dict[str, Any]) -> Element:
@@ -132,16 +132,15 @@ def parse_record_lookup(el: XmlElement, common: dict[str, Any]) -> Element:
     first_raw = x.text(el, "getFirstRecordOnly")
     return RecordLookup(
         **common,
+        **_filters(el, where),
         object=x.required_text(el, "object", where),
-        filters=x.conditions(el, "filters", "field", where),
-        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
         first_only=None if first_raw is None else first_raw.strip().lower() == "true",
         store_output_automatically=x.flag(el, "storeOutputAutomatically"),
-        output_reference=_clean(x.text(el, "outputReference")),
+        output_reference=x.cleaned(el, "outputReference"),
         output_assignments=x.output_assignments(el, "outputAssignments", "field", where),
         queried_fields=tuple(f for f in x.texts(el, "queriedFields") if f),
-        sort_field=_clean(x.text(el, "sortField")),
-        sort_order=_clean(x.text(el, "sortOrder")),
+        sort_field=x.cleaned(el, "sortField"),
+        sort_order=x.cleaned(el, "sortOrder"),
         limit=x.integer(el, "limit", where),
         assign_null_if_none=x.flag(el, "assignNullValuesIfNoRecordsFound"),
     )
@@ -151,10 +150,9 @@ def parse_record_create(el: XmlElement, common: dict[str, Any]) -> Element:
     where = _pop_where(common)
     return RecordCreate(
         **common,
-        object=_clean(x.text(el, "object")),
-        input_reference=_clean(x.text(el, "inputReference")),
+        **_records_of(el),
         input_assignments=x.field_values(el, "inputAssignments", "field", where),
-        assign_record_id_to=_clean(x.text(el, "assignRecordIdToReference")),
+        assign_record_id_to=x.cleaned(el, "assignRecordIdToReference"),
         store_output_automatically=x.flag(el, "storeOutputAutomatically"),
     )
 
@@ -163,34 +161,26 @@ def parse_record_update(el: XmlElement, common: dict[str, Any]) -> Element:
     where = _pop_where(common)
     return RecordUpdate(
         **common,
-        object=_clean(x.text(el, "object")),
-        input_reference=_clean(x.text(el, "inputReference")),
-        filters=x.conditions(el, "filters", "field", where),
-        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
+        **_records_of(el),
+        **_filters(el, where),
         input_assignments=x.field_values(el, "inputAssignments", "field", where),
     )
 
 
 def parse_record_delete(el: XmlElement, common: dict[str, Any]) -> Element:
     where = _pop_where(common)
-    return RecordDelete(
-        **common,
-        object=_clean(x.text(el, "object")),
-        input_reference=_clean(x.text(el, "inputReference")),
-        filters=x.conditions(el, "filters", "field", where),
-        filter_logic=(x.text(el, "filterLogic") or "and").strip(),
-    )
+    return RecordDelete(**common, **_records_of(el), **_filters(el, where))
 
 
 def parse_screen(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
-    names = tuple(name for node in x.children(el, "fields") if (name := _clean(x.text(node, "name"))))
+    names = tuple(name for node in x.children(el, "fields") if (name := x.cleaned(node, "name")))
     return Screen(**common, field_names=names, allow_pause=x.flag(el, "allowPause", default=True))
 
 
 def parse_wait(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
-    events = tuple(name for node in x.children(el, "waitEvents") if (name := _clean(x.text(node, "name"))))
+    events = tuple(name for node in x.children(el, "waitEvents") if (name := x.cleaned(node, "name")))
     return Wait(**common, event_names=events)
 
 
@@ -231,9 +221,7 @@ def parse_apex_plugin_call(el: XmlElement, common: dict[str, Any]) -> Element:
 
 def parse_custom_error(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
-    messages = tuple(
-        msg for node in x.children(el, "customErrorMessages") if (msg := _clean(x.text(node, "errorMessage")))
-    )
+    messages = tuple(msg for node in x.children(el, "customErrorMessages") if (msg := x.cleaned(node, "errorMessage")))
     return CustomError(**common, messages=messages)
 
 
@@ -248,15 +236,15 @@ def parse_collection_processor(el: XmlElement, common: dict[str, Any]) -> Elemen
         processor_type=processor_type,
         collection=x.required_text(el, "collectionReference", where),
         limit=x.integer(el, "limit", where),
-        sort_field=_clean(x.text(sort, "sortField")) if sort is not None else None,
-        sort_order=_clean(x.text(sort, "sortOrder")) if sort is not None else None,
+        sort_field=x.cleaned(sort, "sortField") if sort is not None else None,
+        sort_order=x.cleaned(sort, "sortOrder") if sort is not None else None,
         nulls_first=x.flag(sort, "doesPutEmptyStringAndNullFirst") if sort is not None else False,
-        item_reference=_clean(x.text(el, "assignNextValueToReference")),
+        item_reference=x.cleaned(el, "assignNextValueToReference"),
         conditions=x.conditions(el, "conditions", "leftValueReference", where),
         condition_logic=(x.text(el, "conditionLogic") or "and").strip(),
-        formula=_clean(x.text(el, "formula")),
+        formula=x.cleaned(el, "formula"),
         map_items=_assignment_items(el, "mapItems", "assignToFieldReference", where),
-        output_object=_clean(x.text(el, "outputSObjectType")),
+        output_object=x.cleaned(el, "outputSObjectType"),
     )
 
 
@@ -265,7 +253,7 @@ def parse_transform(el: XmlElement, common: dict[str, Any]) -> Element:
     actions = [
         TransformAction(
             transform_type=x.required_text(node, "transformType", where),
-            output_field=_clean(x.text(node, "outputFieldApiName")),
+            output_field=x.cleaned(node, "outputFieldApiName"),
             value=x.value(node, "value"),
             parameters=x.field_values(node, "inputParameters", "name", where),
         )
@@ -274,9 +262,9 @@ def parse_transform(el: XmlElement, common: dict[str, Any]) -> Element:
     ]
     return Transform(
         **common,
-        data_type=_data_type(el),
+        data_type=x.data_type(el),
         is_collection=x.flag(el, "isCollection"),
-        object_type=_clean(x.text(el, "objectType")),
+        object_type=x.cleaned(el, "objectType"),
         scale=x.integer(el, "scale", where),
         actions=tuple(actions),
     )
@@ -320,90 +308,15 @@ def parse_element(el: XmlElement, kind: str) -> Element:
     return parser(el, _common(el, kind))
 
 
-# ---- resources -------------------------------------------------------------------------------------------------
-
-
-def parse_variable(el: XmlElement) -> FlowVariable:
-    name = x.required_text(el, "name", "<variables>")
-    where = f"variable '{name}'"
-    return FlowVariable(
-        name=name,
-        data_type=x.required_text(el, "dataType", where),
-        is_input=x.flag(el, "isInput"),
-        is_output=x.flag(el, "isOutput"),
-        is_collection=x.flag(el, "isCollection"),
-        object_type=_clean(x.text(el, "objectType")),
-        apex_class=_clean(x.text(el, "apexClass")),
-        scale=x.integer(el, "scale", where),
-        description=_clean(x.text(el, "description")),
-        default=x.value(el, "value"),
-    )
-
-
-def _data_type(el: XmlElement) -> str:
-    """A resource's <dataType>, String when the file gives none."""
-    return (x.text(el, "dataType") or "String").strip()
-
-
-def parse_constant(el: XmlElement) -> Constant:
-    name = x.required_text(el, "name", "<constants>")
-    return Constant(
-        name=name,
-        data_type=_data_type(el),
-        value=x.value(el, "value"),
-        description=_clean(x.text(el, "description")),
-    )
-
-
-def parse_formula(el: XmlElement) -> Formula:
-    name = x.required_text(el, "name", "<formulas>")
-    where = f"formula '{name}'"
-    expression = x.text(el, "expression")
-    if expression is None:
-        raise FlowLoadError(f"{where}: missing <expression>")
-    return Formula(
-        name=name,
-        data_type=_data_type(el),
-        expression=expression,
-        scale=x.integer(el, "scale", where),
-        description=_clean(x.text(el, "description")),
-    )
-
-
-def parse_text_template(el: XmlElement) -> TextTemplate:
-    name = x.required_text(el, "name", "<textTemplates>")
-    return TextTemplate(
-        name=name,
-        text=x.text(el, "text") or "",
-        plain_text=x.flag(el, "isViewedAsPlainText"),
-        description=_clean(x.text(el, "description")),
-    )
-
-
-def parse_choice(el: XmlElement) -> Choice:
-    name = x.required_text(el, "name", "<choices>")
-    return Choice(
-        name=name,
-        data_type=_data_type(el),
-        value=x.value(el, "value"),
-        choice_text=_clean(x.text(el, "choiceText")),
-    )
-
-
-def parse_dynamic_choice_set(el: XmlElement) -> DynamicChoiceSet:
-    name = x.required_text(el, "name", "<dynamicChoiceSets>")
-    return DynamicChoiceSet(name=name, data_type=_clean(x.text(el, "dataType")), object=_clean(x.text(el, "object")))
-
-
 def parse_start(el: XmlElement) -> Start:
     scheduled = tuple(
         target for node in x.children(el, "scheduledPaths") if (target := x.connector(node, "connector")) is not None
     )
     return Start(
         connector=x.connector(el, "connector"),
-        trigger_type=_clean(x.text(el, "triggerType")),
-        object=_clean(x.text(el, "object")),
-        record_trigger_type=_clean(x.text(el, "recordTriggerType")),
+        trigger_type=x.cleaned(el, "triggerType"),
+        object=x.cleaned(el, "object"),
+        record_trigger_type=x.cleaned(el, "recordTriggerType"),
         filters=x.conditions(el, "filters", "field", "start"),
         filter_logic=(x.text(el, "filterLogic") or "and").strip(),
         scheduled_path_connectors=scheduled,

@@ -26,6 +26,7 @@ from ..model import (
     UnsupportedElement,
 )
 from . import elements as parse
+from . import resources
 from . import xml_helpers as x
 from .xml_helpers import METADATA_NS, FlowLoadError
 
@@ -77,12 +78,12 @@ _PROPERTY_TAGS = frozenset(
 )
 # Resource tag -> its parser; each kind becomes one tuple of the Flow.
 RESOURCE_PARSERS: dict[str, Callable[[XmlElement], Any]] = {
-    "variables": parse.parse_variable,
-    "constants": parse.parse_constant,
-    "formulas": parse.parse_formula,
-    "textTemplates": parse.parse_text_template,
-    "choices": parse.parse_choice,
-    "dynamicChoiceSets": parse.parse_dynamic_choice_set,
+    "variables": resources.parse_variable,
+    "constants": resources.parse_constant,
+    "formulas": resources.parse_formula,
+    "textTemplates": resources.parse_text_template,
+    "choices": resources.parse_choice,
+    "dynamicChoiceSets": resources.parse_dynamic_choice_set,
 }
 
 
@@ -157,7 +158,7 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
         raise FlowLoadError(
             f'Flow {api_name!r}: the root element must be <Flow xmlns="{METADATA_NS}">, found <{x.local(root.tag)}>'
         )
-    resources: dict[str, list[Any]] = {tag: [] for tag in RESOURCE_PARSERS}
+    by_tag: dict[str, list[Any]] = {tag: [] for tag in RESOURCE_PARSERS}
     elements: dict[str, Element] = {}
     counts: dict[str, int] = {}
     start = Start()
@@ -165,7 +166,7 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
         for node in root:
             tag = x.local(node.tag)
             if tag in RESOURCE_PARSERS:
-                resources[tag].append(RESOURCE_PARSERS[tag](node))
+                by_tag[tag].append(RESOURCE_PARSERS[tag](node))
             elif tag == "start":
                 start = parse.parse_start(node)
             elif tag in _PROPERTY_TAGS or x.child(node, "name") is None:
@@ -183,7 +184,7 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
     if start.connector is None and legacy_start and legacy_start.strip():
         start = Start(connector=legacy_start.strip())
 
-    resource_names = [resource.name for found in resources.values() for resource in found]
+    resource_names = [resource.name for found in by_tag.values() for resource in found]
     _check_unique(api_name, resource_names, elements)
     _check_connectors(api_name, start, elements)
 
@@ -195,23 +196,23 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
     return Flow(
         api_name=api_name,
         label=label,
-        description=parse._clean(x.text(root, "description")),
+        description=x.cleaned(root, "description"),
         process_type=process_type,
         status=status,
         api_version=api_version,
         trigger_type=start.trigger_type,
         trigger_object=start.object,
-        variables=tuple(resources["variables"]),
+        variables=tuple(by_tag["variables"]),
         unsupported=unsupported,
         start=start,
         elements=elements,
-        constants=tuple(resources["constants"]),
-        formulas=tuple(resources["formulas"]),
-        text_templates=tuple(resources["textTemplates"]),
-        choices=tuple(resources["choices"]),
-        dynamic_choice_sets=tuple(resources["dynamicChoiceSets"]),
-        interview_label=parse._clean(x.text(root, "interviewLabel")),
-        run_in_mode=parse._clean(x.text(root, "runInMode")),
+        constants=tuple(by_tag["constants"]),
+        formulas=tuple(by_tag["formulas"]),
+        text_templates=tuple(by_tag["textTemplates"]),
+        choices=tuple(by_tag["choices"]),
+        dynamic_choice_sets=tuple(by_tag["dynamicChoiceSets"]),
+        interview_label=x.cleaned(root, "interviewLabel"),
+        run_in_mode=x.cleaned(root, "runInMode"),
         element_counts=counts,
     )
 

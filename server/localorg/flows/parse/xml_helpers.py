@@ -56,6 +56,24 @@ def integer(el: XmlElement, tag: str, where: str) -> int | None:
         raise FlowLoadError(f"{where}: <{tag}> must be a number, got {raw.strip()!r}") from None
 
 
+def clean(raw: str | None) -> str | None:
+    """Text without surrounding whitespace, None when there is none."""
+    if raw is None:
+        return None
+    stripped = raw.strip()
+    return stripped or None
+
+
+def cleaned(el: XmlElement, tag: str) -> str | None:
+    """The stripped text of `<tag>`, None when absent or blank."""
+    return clean(text(el, tag))
+
+
+def data_type(el: XmlElement) -> str:
+    """A resource's or transform's <dataType>, String when the file gives none."""
+    return (text(el, "dataType") or "String").strip()
+
+
 def required_text(el: XmlElement, tag: str, where: str) -> str:
     raw = text(el, tag)
     if raw is None or not raw.strip():
