@@ -60,9 +60,11 @@ def inspector_login(
         *("--method", "tools/call", "--tool-name", "flow_Who_Am_I"),
     ]
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "MCP_AUTO_OPEN_ENABLED": "true", "NO_COLOR": "1"}
-    process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
-    )
+    out = home / "inspector.stdout"  # a file: stderr is read line by line by the pump, and only by it
+    with out.open("w") as stdout_file:
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=stdout_file, stderr=subprocess.PIPE, env=env, text=True
+        )
     lines: queue.Queue[str | None] = queue.Queue()
     seen: list[str] = []
 
@@ -83,7 +85,7 @@ def inspector_login(
             found = _NAVIGATE.search(line)
             url = found.group(1) if found else None
         anyio.run(Browser(username, callback, deliver=True).open, url)
-        stdout, _ = process.communicate(timeout=120)
+        process.wait(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
@@ -91,7 +93,7 @@ def inspector_login(
     while (line := lines.get(timeout=10)) is not None:
         seen.append(line)
     assert process.returncode == 0, "".join(seen)
-    return json.loads(stdout), seen
+    return json.loads(out.read_text()), seen
 
 
 def test_the_inspector_signs_in_by_its_own_oauth_login(setup: Setup, tmp_path: Path) -> None:
