@@ -167,7 +167,8 @@ async def test_no_auth_on_loopback_serves_without_a_token(tmp_path: Path) -> Non
 def test_oauth_mode_says_what_it_is_missing(extra: list[str], env: dict[str, str], message: str) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SALESFORCE_")}
     done = subprocess.run(
-        [*SERVE, "--transport", "http", "--auth", "oauth", *extra],
+        # Port 0: the default port may be taken on a shared machine, and "cannot listen" would hide the message.
+        [*SERVE, "--transport", "http", "--auth", "oauth", "--port", "0", *extra],
         capture_output=True,
         text=True,
         timeout=60,
