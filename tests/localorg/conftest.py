@@ -20,7 +20,7 @@ from salesforce_flow_mcp.localorg.flows.engine.actions import ActionRegistry
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import FlowEngine, InterviewOutcome
 from salesforce_flow_mcp.localorg.flows.model import Flow
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.flow_builders import NOW, flow_xml, variable
+from tests.localorg.flow_builders import NOW, assignment_items, flow_xml, ref, variable
 
 
 @pytest.fixture
@@ -64,12 +64,10 @@ GREET = flow_xml(
     + variable("greeting", "String", is_output=True)
     + variable("total", "Number", is_output=True)
     + "<assignments><name>Set_Outputs</name><label>Set Outputs</label><locationX>0</locationX><locationY>0</locationY>"
-    "<assignmentItems><assignToReference>greeting</assignToReference><operator>Assign</operator>"
-    "<value><elementReference>name</elementReference></value></assignmentItems>"
-    "<assignmentItems><assignToReference>total</assignToReference><operator>Assign</operator>"
-    "<value><elementReference>count</elementReference></value></assignmentItems>"
-    "<assignmentItems><assignToReference>total</assignToReference><operator>Add</operator>"
-    "<value><elementReference>count</elementReference></value></assignmentItems></assignments>",
+    + assignment_items(
+        [("greeting", "Assign", ref("name")), ("total", "Assign", ref("count")), ("total", "Add", ref("count"))]
+    )
+    + "</assignments>",
 )
 MAKE_ACCOUNT = flow_xml(
     "Make Account",

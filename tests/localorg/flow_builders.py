@@ -47,14 +47,20 @@ def connector(target: str | None, tag: str = "connector") -> str:
     return f"<{tag}><targetReference>{target}</targetReference></{tag}>" if target else ""
 
 
-def assign(name: str, items: list[tuple[str, str, str]], then: str | None = None) -> str:
-    body = "".join(
+def assignment_items(items: list[tuple[str, str, str]]) -> str:
+    """<assignmentItems> of (target reference, operator, value XML) triples."""
+    return "".join(
         f"<assignmentItems><assignToReference>{target}</assignToReference><operator>{op}</operator>"
         + (f"<value>{value}</value>" if value else "")
         + "</assignmentItems>"
         for target, op, value in items
     )
-    return f"<assignments><name>{name}</name><label>{name}</label>{body}{connector(then)}</assignments>"
+
+
+def assign(name: str, items: list[tuple[str, str, str]], then: str | None = None) -> str:
+    return (
+        f"<assignments><name>{name}</name><label>{name}</label>{assignment_items(items)}{connector(then)}</assignments>"
+    )
 
 
 def cond(left: str, op: str, right: str = "") -> str:

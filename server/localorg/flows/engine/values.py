@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from ...datetimes import format_datetime, format_time, to_utc
 from ...datetimes import parse_datetime as parse_iso_datetime
+from ..formula.values import type_name
 from ..model import FlowVariable, Value
 
 __all__ = [
@@ -175,6 +177,24 @@ def _record(value: Any, object_type: str | None) -> dict[str, Any]:
     return value
 
 
+# Flow data type -> the conversion of one value (numbers, text and records take more than the value).
+_SCALAR_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "Boolean": _boolean,
+    "Date": parse_date,
+    "DateTime": parse_datetime,
+    "Time": parse_time,
+}
+# A literal's tag (FlowElementReferenceOrValue) -> how its text reads.
+_LITERALS: dict[str, Callable[[str], Any]] = {
+    "stringValue": lambda raw: raw,
+    "numberValue": lambda raw: to_number(raw.strip()) if raw.strip() else None,
+    "booleanValue": lambda raw: raw.strip().lower() == "true",
+    "dateValue": parse_date,
+    "dateTimeValue": parse_datetime,
+    "timeValue": parse_time,
+}
+
+
 def coerce_scalar(value: Any, data_type: str, scale: int | None = None, object_type: str | None = None) -> Any:
     if value is None:
         return None
@@ -183,17 +203,10 @@ def coerce_scalar(value: Any, data_type: str, scale: int | None = None, object_t
         return None if number is None else round_scale(number, scale)
     if data_type in TEXT_TYPES:
         return _text(value)
-    if data_type == "Boolean":
-        return _boolean(value)
-    if data_type == "Date":
-        return parse_date(value)
-    if data_type == "DateTime":
-        return parse_datetime(value)
-    if data_type == "Time":
-        return parse_time(value)
     if data_type == "SObject":
         return _record(value, object_type)
-    return value  # Apex-defined and anything newer: kept as given
+    convert = _SCALAR_CONVERTERS.get(data_type)
+    return value if convert is None else convert(value)  # Apex-defined and anything newer: kept as given
 
 
 def coerce(
@@ -255,20 +268,10 @@ def describe_type(var: FlowVariable) -> str:
 
 def literal(value: Value) -> Any:
     """The value of a literal <value> (not elementReference); ConversionError for kinds the engine cannot read."""
-    kind, raw = value.kind, value.text
-    if kind == "stringValue":
-        return raw
-    if kind == "numberValue":
-        return to_number(raw.strip()) if raw.strip() else None
-    if kind == "booleanValue":
-        return raw.strip().lower() == "true"
-    if kind == "dateValue":
-        return parse_date(raw)
-    if kind == "dateTimeValue":
-        return parse_datetime(raw)
-    if kind == "timeValue":
-        return parse_time(raw)
-    raise ConversionError(f"value kind <{kind}> is not supported by the embedded org")
+    read = _LITERALS.get(value.kind)
+    if read is None:
+        raise ConversionError(f"value kind <{value.kind}> is not supported by the embedded org")
+    return read(value.text)
 
 
 def to_json(value: Any, *, scale: int | None = None, depth: int = 0) -> Any:
@@ -305,17 +308,13 @@ def _record_field_json(value: Any, depth: int) -> Any:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
     if isinstance(value, dict):
         return "an object"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, int | float | Decimal):
-        return "a number"
     if isinstance(value, str):
         return f"the text {_show(value)}"
-    return f"a {type(value).__name__}"
+    return {"Boolean": "a boolean", "Number": "a number"}.get(type_name(value), f"a {type(value).__name__}")
 
 
 def _show(value: Any) -> str:

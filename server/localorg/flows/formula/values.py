@@ -293,19 +293,27 @@ def _type_mismatch(op: str, a: Any, b: Any) -> FormulaError:
     return operator_type_error(op, type_name(a), b)
 
 
-def equals(a: Any, b: Any, op: str = "=") -> bool | None:
-    """`=`: true/false, or null when a non-text operand is null (text treats null as "")."""
+def _operands(op: str, a: Any, b: Any) -> tuple[Any, Any, str] | None:
+    """The operands of a comparison and their kind: null text is "", another null makes the result null (None);
+    both sides must be of one kind, and DateTimes compare in UTC."""
     if a is None and isinstance(b, str):
         a = ""
     if b is None and isinstance(a, str):
         b = ""
     if a is None or b is None:
         return None
-    if _comparable_kind(a) != _comparable_kind(b):
+    kind = _comparable_kind(a)
+    if kind != _comparable_kind(b):
         raise _type_mismatch(op, a, b)
     if isinstance(a, datetime.datetime):
-        return bool(normalize(a) == normalize(b))
-    return bool(a == b)
+        a, b = normalize(a), normalize(b)
+    return a, b, kind
+
+
+def equals(a: Any, b: Any, op: str = "=") -> bool | None:
+    """`=`: true/false, or null when a non-text operand is null (text treats null as "")."""
+    operands = _operands(op, a, b)
+    return None if operands is None else bool(operands[0] == operands[1])
 
 
 _ORDERED = {"Number", "Text", "Date", "DateTime", "Time"}
@@ -324,19 +332,12 @@ def compare(op: str, a: Any, b: Any) -> bool | None:
     if op in ("<>", "!="):
         result = equals(a, b, op)
         return None if result is None else not result
-    if a is None and isinstance(b, str):
-        a = ""
-    if b is None and isinstance(a, str):
-        b = ""
-    if a is None or b is None:
+    operands = _operands(op, a, b)
+    if operands is None:
         return None
-    kind = _comparable_kind(a)
-    if kind != _comparable_kind(b):
-        raise _type_mismatch(op, a, b)
+    a, b, kind = operands
     if kind not in _ORDERED:
         raise FormulaError(f"Operator '{op}' can't compare {kind} values")
-    if isinstance(a, datetime.datetime):
-        a, b = normalize(a), normalize(b)
     return bool(_ORDER_TESTS[op](a, b))
 
 

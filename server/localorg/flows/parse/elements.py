@@ -174,14 +174,13 @@ def parse_record_delete(el: XmlElement, common: dict[str, Any]) -> Element:
 
 def parse_screen(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
-    names = tuple(name for node in x.children(el, "fields") if (name := x.cleaned(node, "name")))
+    names = x.child_texts(el, "fields", "name")
     return Screen(**common, field_names=names, allow_pause=x.flag(el, "allowPause", default=True))
 
 
 def parse_wait(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
-    events = tuple(name for node in x.children(el, "waitEvents") if (name := x.cleaned(node, "name")))
-    return Wait(**common, event_names=events)
+    return Wait(**common, event_names=x.child_texts(el, "waitEvents", "name"))
 
 
 def parse_subflow(el: XmlElement, common: dict[str, Any]) -> Element:
@@ -221,8 +220,7 @@ def parse_apex_plugin_call(el: XmlElement, common: dict[str, Any]) -> Element:
 
 def parse_custom_error(el: XmlElement, common: dict[str, Any]) -> Element:
     _pop_where(common)
-    messages = tuple(msg for node in x.children(el, "customErrorMessages") if (msg := x.cleaned(node, "errorMessage")))
-    return CustomError(**common, messages=messages)
+    return CustomError(**common, messages=x.child_texts(el, "customErrorMessages", "errorMessage"))
 
 
 def parse_collection_processor(el: XmlElement, common: dict[str, Any]) -> Element:

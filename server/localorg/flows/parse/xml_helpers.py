@@ -69,6 +69,11 @@ def cleaned(el: XmlElement, tag: str) -> str | None:
     return clean(text(el, tag))
 
 
+def child_texts(el: XmlElement, tag: str, field: str) -> tuple[str, ...]:
+    """The non-blank `<field>` of each `<tag>` child: a screen's field names, a wait's event names, ..."""
+    return tuple(found for node in children(el, tag) if (found := cleaned(node, field)))
+
+
 def data_type(el: XmlElement) -> str:
     """A resource's or transform's <dataType>, String when the file gives none."""
     return (text(el, "dataType") or "String").strip()
