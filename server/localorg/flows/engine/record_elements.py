@@ -13,7 +13,16 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ...store.records import AUDIT_FIELDS, RecordError
-from ..model import Condition, Element, RecordCreate, RecordDelete, RecordLookup, RecordRollback, RecordUpdate
+from ..model import (
+    Condition,
+    Element,
+    RecordChange,
+    RecordCreate,
+    RecordDelete,
+    RecordLookup,
+    RecordRollback,
+    RecordUpdate,
+)
 from .conditions import checks_hold, compare
 from .interview_state import FlowFault, FlowHalt, Interview, as_record, get_field, set_field
 
@@ -183,6 +192,16 @@ def _referenced(
     return targets
 
 
+def _matched(iv: Interview, el: RecordChange, verb: str) -> tuple[str, list[dict[str, Any]]]:
+    """The records an Update/Delete Records element with filters changes: a SOQL query and one DML statement."""
+    if not el.object:
+        raise FlowHalt(f"{verb} Records element {el.name} names no object")
+    matched = _query(iv, el.object, el.filters, el.filter_logic)
+    iv.tx.query(_key(iv, el), len(matched))  # filters make Update/Delete Records a SOQL query too
+    iv.tx.dml(_key(iv, el), len(matched))
+    return el.object, matched
+
+
 def run_update(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordUpdate)
     store = iv.runtime.records
@@ -207,14 +226,10 @@ def run_update(iv: Interview, el: Element) -> str | None:
                     for name, value in assigned.items():
                         set_field(record, name, value)
                 return el.connector
-            if not el.object:
-                raise FlowHalt(f"Update Records element {el.name} names no object")
             values = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
-            matched = _query(iv, el.object, el.filters, el.filter_logic)
-            iv.tx.query(_key(iv, el), len(matched))  # filters make Update Records a SOQL query too
-            iv.tx.dml(_key(iv, el), len(matched))
+            sobject, matched = _matched(iv, el, "Update")
             for record in matched:
-                store.update(el.object, str(record["Id"]), values)
+                store.update(sobject, str(record["Id"]), values)
     except RecordError as exc:
         raise _dml_fault("update", exc) from None
     return el.connector
@@ -231,13 +246,9 @@ def run_delete(iv: Interview, el: Element) -> str | None:
                 for sobject, record_id, _record in targets:
                     store.delete(sobject, record_id)
                 return el.connector
-            if not el.object:
-                raise FlowHalt(f"Delete Records element {el.name} names no object")
-            matched = _query(iv, el.object, el.filters, el.filter_logic)
-            iv.tx.query(_key(iv, el), len(matched))  # filters make Delete Records a SOQL query too
-            iv.tx.dml(_key(iv, el), len(matched))
+            sobject, matched = _matched(iv, el, "Delete")
             for record in matched:
-                store.delete(el.object, str(record["Id"]))
+                store.delete(sobject, str(record["Id"]))
     except RecordError as exc:
         raise _dml_fault("delete", exc) from None
     return el.connector

@@ -6,12 +6,14 @@ import calendar
 import datetime
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from salesforce_flow_mcp.localorg.flows.formula import args as arg
 from salesforce_flow_mcp.localorg.flows.formula import values as fv
 from salesforce_flow_mcp.localorg.flows.formula.nodes import EvalContext, FunctionSpec
 from salesforce_flow_mcp.localorg.flows.formula.values import FormulaError
+
+T = TypeVar("T")
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=fv.UTC)
 
@@ -30,18 +32,25 @@ def _date(ctx: EvalContext, a: list[Any]) -> datetime.date | None:
         raise FormulaError(f"DATE({year}, {month}, {day}) isn't a valid date") from None
 
 
+def _from_text(name: str, value: Any, parse: Callable[[str], T], expected: str) -> T | None:
+    """A text argument of DATEVALUE/DATETIMEVALUE/TIMEVALUE parsed; blank text is null, bad text names the format."""
+    text = arg.text(name, value).strip()
+    if not text:
+        return None
+    try:
+        return parse(text)
+    except ValueError:
+        raise FormulaError(f"{name}: '{_shown(text)}' isn't a valid {expected}") from None
+
+
 def _datevalue(ctx: EvalContext, a: list[Any]) -> datetime.date | None:
     """DATEVALUE(text | DateTime | Date): the date part; text is YYYY-MM-DD (a longer ISO date/time is cut)."""
     value = a[0]
     if value is None or isinstance(value, datetime.date):
         return arg.as_date("DATEVALUE", value)
-    text = arg.text("DATEVALUE", value).strip()
-    if not text:
-        return None
-    try:
-        return datetime.date.fromisoformat(text[:10])
-    except ValueError:
-        raise FormulaError(f"DATEVALUE: '{_shown(text)}' isn't a valid date (expected YYYY-MM-DD)") from None
+    return _from_text(
+        "DATEVALUE", value, lambda text: datetime.date.fromisoformat(text[:10]), "date (expected YYYY-MM-DD)"
+    )
 
 
 def _datetimevalue(ctx: EvalContext, a: list[Any]) -> datetime.datetime | None:
@@ -51,16 +60,10 @@ def _datetimevalue(ctx: EvalContext, a: list[Any]) -> datetime.datetime | None:
         return value
     if isinstance(value, datetime.date):
         return datetime.datetime(value.year, value.month, value.day, tzinfo=fv.UTC)
-    text = arg.text("DATETIMEVALUE", value).strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise FormulaError(
-            f"DATETIMEVALUE: '{_shown(text)}' isn't a valid date/time (expected YYYY-MM-DD HH:MM:SS)"
-        ) from None
-    result: datetime.datetime = fv.normalize(parsed)
+    parsed = _from_text(
+        "DATETIMEVALUE", value, datetime.datetime.fromisoformat, "date/time (expected YYYY-MM-DD HH:MM:SS)"
+    )
+    result: datetime.datetime | None = None if parsed is None else fv.normalize(parsed)
     return result
 
 
@@ -68,14 +71,8 @@ def _timevalue(ctx: EvalContext, a: list[Any]) -> datetime.time | None:
     value = a[0]
     if value is None or isinstance(value, datetime.time | datetime.datetime):
         return arg.time_of("TIMEVALUE", value)
-    text = arg.text("TIMEVALUE", value).strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.time.fromisoformat(text)
-    except ValueError:
-        raise FormulaError(f"TIMEVALUE: '{_shown(text)}' isn't a valid time (expected HH:MM:SS.MS)") from None
-    return parsed.replace(tzinfo=None, microsecond=parsed.microsecond // 1000 * 1000)
+    parsed = _from_text("TIMEVALUE", value, datetime.time.fromisoformat, "time (expected HH:MM:SS.MS)")
+    return None if parsed is None else parsed.replace(tzinfo=None, microsecond=parsed.microsecond // 1000 * 1000)
 
 
 def _part(fn: str, get: Callable[[datetime.date], int]) -> Callable[[EvalContext, list[Any]], Decimal | None]:

@@ -166,28 +166,27 @@ class Chain(Node):
             yield node
 
 
-def logic_and(operands: Sequence[Callable[[], Any]], where: str) -> bool | None:
-    """Three-valued AND: false wins, then null; stops at the first false."""
-    result: bool | None = True
+def _three_valued(operands: Sequence[Callable[[], Any]], where: str, decisive: bool) -> bool | None:
+    """Three-valued AND (decisive False) or OR (decisive True): the decisive value wins and stops the evaluation,
+    then null, else the other value."""
+    result: bool | None = not decisive
     for operand in operands:
         truth = fv.condition(operand(), where)
-        if truth is False:
-            return False
+        if truth is decisive:
+            return decisive
         if truth is None:
             result = None
     return result
+
+
+def logic_and(operands: Sequence[Callable[[], Any]], where: str) -> bool | None:
+    """Three-valued AND: false wins, then null; stops at the first false."""
+    return _three_valued(operands, where, decisive=False)
 
 
 def logic_or(operands: Sequence[Callable[[], Any]], where: str) -> bool | None:
     """Three-valued OR: true wins, then null; stops at the first true."""
-    result: bool | None = False
-    for operand in operands:
-        truth = fv.condition(operand(), where)
-        if truth is True:
-            return True
-        if truth is None:
-            result = None
-    return result
+    return _three_valued(operands, where, decisive=True)
 
 
 class Logic(Node):
