@@ -9,6 +9,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.localorg.org_replies import the_error
+
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"
 
@@ -48,8 +50,7 @@ async def test_describe_gives_inputs_and_outputs(org_client: httpx2.AsyncClient)
 @pytest.mark.parametrize("name", ["No_Such_Flow", "Ask_Name", "On_Account_Save", "bad-name!"])
 async def test_describe_unknown_or_not_invocable_is_404(org_client: httpx2.AsyncClient, name: str) -> None:
     r = await org_client.get(f"{V}/actions/custom/flow/{name}")
-    assert r.status_code == 404
-    [error] = r.json()
+    error = the_error(r, 404)
     assert error["errorCode"] == "NOT_FOUND" and error["message"]
 
 
@@ -136,15 +137,13 @@ async def test_paused_interview_is_waiting_and_stored(org_client: httpx2.AsyncCl
 )
 async def test_body_without_inputs_array_is_400(org_client: httpx2.AsyncClient, body: Any, code: str) -> None:
     r = await org_client.post(f"{V}/actions/custom/flow/Greet", json=body)
-    assert r.status_code == 400
-    [error] = r.json()
+    error = the_error(r, 400)
     assert error["errorCode"] == code and error["message"]
 
 
 async def test_too_many_inputs_is_refused_before_running(org_client: httpx2.AsyncClient) -> None:
     r = await org_client.post(f"{V}/actions/custom/flow/Make_Account", json={"inputs": [{"accountName": "A"}] * 201})
-    assert r.status_code == 400
-    [error] = r.json()
+    error = the_error(r, 400)
     assert error["errorCode"] == "LIMIT_EXCEEDED" and "200" in error["message"]
     q = await org_client.get(f"{V}/query", params={"q": "SELECT COUNT() FROM Account"})
     assert q.json()["totalSize"] == 0

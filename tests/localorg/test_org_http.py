@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from salesforce_flow_mcp.localorg.app import create_org_app
 from salesforce_flow_mcp.localorg.store.state import DEMO_ACCESS_TOKEN
+from tests.localorg.org_replies import the_error
 
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"
@@ -83,8 +84,7 @@ async def test_unknown_route_is_404_json(org_client: httpx2.AsyncClient, path: s
 
 async def test_wrong_method_is_405_naming_allowed_methods(org_client: httpx2.AsyncClient) -> None:
     r = await org_client.put(f"{V}/sobjects/FlowInterview/0Fo5g0000000001AAA", json={})
-    assert r.status_code == 405
-    [error] = r.json()
+    error = the_error(r, 405)
     assert error["errorCode"] == "METHOD_NOT_ALLOWED"
     assert "'PUT'" in error["message"] and "DELETE" in error["message"] and "GET" in error["message"]
 
@@ -97,8 +97,7 @@ async def test_malformed_json_is_json_parser_error(
     org_client: httpx2.AsyncClient, content: bytes, fragment: str
 ) -> None:
     r = await org_client.post(f"{V}/actions/custom/flow/Greet", content=content)
-    assert r.status_code == 400
-    [error] = r.json()
+    error = the_error(r, 400)
     assert error["errorCode"] == "JSON_PARSER_ERROR" and fragment in error["message"]
 
 
@@ -112,8 +111,7 @@ async def test_unhandled_exception_is_500_unknown_exception(org_state: Any) -> N
     headers = {"Authorization": f"Bearer {DEMO_ACCESS_TOKEN}"}
     async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers=headers) as client:
         r = await client.get(f"{V}/boom")
-        assert r.status_code == 500
-        [error] = r.json()
+        error = the_error(r, 500)
         assert error["errorCode"] == "UNKNOWN_EXCEPTION" and "ErrorId" in error["message"]
         assert "kaboom" not in r.text
         assert (await client.get(f"{V}/limits")).status_code == 200  # still serving

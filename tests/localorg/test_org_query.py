@@ -7,6 +7,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.localorg.org_replies import the_error
+
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"
 
@@ -132,8 +134,7 @@ async def test_unknown_query_locator_is_400(org_client: httpx2.AsyncClient, loca
 async def test_query_errors(org_client: httpx2.AsyncClient, q: str | None, code: str, fragment: str) -> None:
     params = {} if q is None else {"q": q}
     r = await org_client.get(f"{V}/query", params=params)
-    assert r.status_code == 400
-    [error] = r.json()
+    error = the_error(r, 400)
     assert error["errorCode"] == code and fragment in error["message"]
 
 

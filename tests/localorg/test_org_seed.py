@@ -7,6 +7,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.localorg.org_replies import the_error
+
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"
 
@@ -156,8 +158,7 @@ async def test_paused_interview_can_be_read_and_deleted(org_client: httpx2.Async
 )
 async def test_create_interview_errors_are_400(org_client: httpx2.AsyncClient, body: Any, code: str) -> None:
     r = await org_client.post(f"{V}/sobjects/FlowInterview", json=body)
-    assert r.status_code == 400
-    [error] = r.json()
+    error = the_error(r, 400)
     assert error["errorCode"] == code and error["message"]
 
 

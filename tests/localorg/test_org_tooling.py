@@ -9,6 +9,8 @@ from typing import Any
 import httpx2
 import pytest
 
+from tests.localorg.org_replies import the_error
+
 pytestmark = pytest.mark.anyio
 V = "/services/data/v59.0"
 
@@ -73,8 +75,7 @@ async def test_metadata_only_for_a_single_row(org_client: httpx2.AsyncClient) ->
     assert isinstance(meta["assignments"], list)
 
     r = await org_client.get(f"{V}/tooling/query", params={"q": "SELECT Id, Metadata FROM Flow"})
-    assert r.status_code == 400
-    [error] = r.json()
+    error = the_error(r, 400)
     assert error["errorCode"] == "MALFORMED_QUERY" and "no more than one row" in error["message"]
 
 

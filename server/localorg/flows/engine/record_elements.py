@@ -8,8 +8,8 @@ worded like Salesforce's ($Flow.FaultMessage).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ...store.records import AUDIT_FIELDS, RecordError
@@ -142,25 +142,30 @@ def _writable(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k.lower() not in skip and not isinstance(v, dict | list)}
 
 
-def _transaction(iv: Interview) -> AbstractContextManager[None]:
-    # One element's DML is all-or-nothing, as a Salesforce DML statement is.
-    return iv.runtime.records.savepoint()
+@contextmanager
+def _statement(iv: Interview, verb: str) -> Iterator[None]:
+    """One element's DML: all-or-nothing, as a Salesforce DML statement is; a failure is a fault worded like
+    Salesforce's."""
+    try:
+        with iv.runtime.records.savepoint():
+            yield
+    except RecordError as exc:
+        raise _dml_fault(verb, exc) from None
 
 
 def run_create(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordCreate)
     store = iv.runtime.records
-    try:
+    with _statement(iv, "create"):
         if el.input_reference:
             records = _records_of(iv, el.input_reference)
             iv.tx.dml(_key(iv, el), len(records))
-            with _transaction(iv):
-                new_ids = []
-                for record in records:
-                    fields = _writable(record)
-                    if fields.get("Id") in (None, ""):
-                        fields.pop("Id", None)  # a cleared Id means "insert a new copy"
-                    new_ids.append(store.insert(_object_of(iv, record, el.input_reference, el.object), fields))
+            new_ids = []
+            for record in records:
+                fields = _writable(record)
+                if fields.get("Id") in (None, ""):
+                    fields.pop("Id", None)  # a cleared Id means "insert a new copy"
+                new_ids.append(store.insert(_object_of(iv, record, el.input_reference, el.object), fields))
             for record, new_id in zip(records, new_ids, strict=True):
                 record["Id"] = new_id
             return el.connector
@@ -169,8 +174,6 @@ def run_create(iv: Interview, el: Element) -> str | None:
         fields = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
         iv.tx.dml(_key(iv, el), 1)
         new_id = store.insert(el.object, fields)
-    except RecordError as exc:
-        raise _dml_fault("create", exc) from None
     if el.assign_record_id_to:
         iv.write(el.assign_record_id_to, new_id)
     if el.store_output_automatically:
@@ -205,52 +208,46 @@ def _matched(iv: Interview, el: RecordChange, verb: str) -> tuple[str, list[dict
 def run_update(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordUpdate)
     store = iv.runtime.records
-    try:
-        with _transaction(iv):
-            if el.input_reference:
-                assigned = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
-                if el.input_reference == "$Record" and iv.flow.trigger_type == "RecordBeforeSave":
-                    # Before save, updating the triggering record sets its fields in memory: Salesforce saves them
-                    # with the record, with no DML of the flow's own (Help, "Flow Trigger Types").
-                    for name, value in assigned.items():
-                        set_field(iv.record if iv.record is not None else {}, name, value)
-                    return el.connector
-                targets = _referenced(iv, el.input_reference, el.object, "update")
-                iv.tx.dml(_key(iv, el), len(targets))
-                for sobject, record_id, record in targets:
-                    # With field assignments, only those fields change ("Use the ... record" plus "Set Field
-                    # Values"); without them every field the record variable holds is saved.
-                    fields = dict(assigned) if el.input_assignments else _writable(record)
-                    fields.pop("Id", None)
-                    store.update(sobject, record_id, fields)
-                    for name, value in assigned.items():
-                        set_field(record, name, value)
+    with _statement(iv, "update"):
+        if el.input_reference:
+            assigned = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
+            if el.input_reference == "$Record" and iv.flow.trigger_type == "RecordBeforeSave":
+                # Before save, updating the triggering record sets its fields in memory: Salesforce saves them
+                # with the record, with no DML of the flow's own (Help, "Flow Trigger Types").
+                for name, value in assigned.items():
+                    set_field(iv.record if iv.record is not None else {}, name, value)
                 return el.connector
-            values = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
-            sobject, matched = _matched(iv, el, "Update")
-            for record in matched:
-                store.update(sobject, str(record["Id"]), values)
-    except RecordError as exc:
-        raise _dml_fault("update", exc) from None
+            targets = _referenced(iv, el.input_reference, el.object, "update")
+            iv.tx.dml(_key(iv, el), len(targets))
+            for sobject, record_id, record in targets:
+                # With field assignments, only those fields change ("Use the ... record" plus "Set Field
+                # Values"); without them every field the record variable holds is saved.
+                fields = dict(assigned) if el.input_assignments else _writable(record)
+                fields.pop("Id", None)
+                store.update(sobject, record_id, fields)
+                for name, value in assigned.items():
+                    set_field(record, name, value)
+            return el.connector
+        values = {fv.name: iv.value_of(fv.value) for fv in el.input_assignments}
+        sobject, matched = _matched(iv, el, "Update")
+        for record in matched:
+            store.update(sobject, str(record["Id"]), values)
     return el.connector
 
 
 def run_delete(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordDelete)
     store = iv.runtime.records
-    try:
-        with _transaction(iv):
-            if el.input_reference:
-                targets = _referenced(iv, el.input_reference, el.object, "delete")
-                iv.tx.dml(_key(iv, el), len(targets))
-                for sobject, record_id, _record in targets:
-                    store.delete(sobject, record_id)
-                return el.connector
-            sobject, matched = _matched(iv, el, "Delete")
-            for record in matched:
-                store.delete(sobject, str(record["Id"]))
-    except RecordError as exc:
-        raise _dml_fault("delete", exc) from None
+    with _statement(iv, "delete"):
+        if el.input_reference:
+            targets = _referenced(iv, el.input_reference, el.object, "delete")
+            iv.tx.dml(_key(iv, el), len(targets))
+            for sobject, record_id, _record in targets:
+                store.delete(sobject, record_id)
+            return el.connector
+        sobject, matched = _matched(iv, el, "Delete")
+        for record in matched:
+            store.delete(sobject, str(record["Id"]))
     return el.connector
 
 
