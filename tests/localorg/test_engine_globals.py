@@ -211,3 +211,50 @@ def test_custom_metadata_given_in_process_and_an_unknown_record(store: RecordSto
     assert missing.status == "Error"
     assert "The custom metadata record Region__mdt.APAC is not in the embedded org" in str(missing.error_message)
     assert "customMetadata/Region.APAC.md-meta.xml" in str(missing.error_message)
+
+
+def _stage(name: str, order: int, active: bool) -> str:
+    return (
+        f"<stages><name>{name}</name><isActive>{str(active).lower()}</isActive><label>{name}</label>"
+        f"<stageOrder>{order}</stageOrder></stages>"
+    )
+
+
+def test_stages_start_active_and_assignments_move_them(store: RecordStore) -> None:
+    """Metadata API FlowStage: "When an interview starts, any stages where isActive is true are added to the
+    $Flow.ActiveStages global variable ... Each stage's stageOrder determines the order they're added in. The stage
+    with the lowest stageOrder is assigned to the $Flow.CurrentStage global variable" (read as the lowest of those
+    added: Help, "Flow Resource: Stage", says the current stage must be one of the active stages). A stage reads as
+    its qualified name flowName:stageName; Add and RemoveFirst change $Flow.ActiveStages (FlowAssignmentOperator:
+    "or the $Flow.ActiveStages global variable") and Assign sets $Flow.CurrentStage."""
+    engine = FlowEngine(store, lambda name: None)
+    flow = build(
+        _stage("Shipping", 20, True),
+        _stage("Review_Cart", 10, True),
+        _stage("Billing", 15, False),
+        _stage("Payment", 5, False),
+        var("startActive", "String", out=True, many=True),
+        var("startCurrent", "String", out=True),
+        var("endActive", "String", out=True, many=True),
+        var("endCurrent", "String", out=True),
+        assign(
+            "Move",
+            [
+                ("startActive", "Assign", ref("$Flow.ActiveStages")),
+                ("startCurrent", "Assign", ref("$Flow.CurrentStage")),
+                ("$Flow.ActiveStages", "Add", ref("Billing")),
+                ("$Flow.ActiveStages", "RemoveFirst", ref("Review_Cart")),
+                ("$Flow.CurrentStage", "Assign", ref("Billing")),
+                ("endActive", "Assign", ref("$Flow.ActiveStages")),
+                ("endCurrent", "Assign", ref("$Flow.CurrentStage")),
+            ],
+        ),
+        start="Move",
+        name="Checkout",
+    )
+    assert outputs_of(engine.run(flow, {})) == {
+        "startActive": ["Checkout:Review_Cart", "Checkout:Shipping"],
+        "startCurrent": "Checkout:Review_Cart",
+        "endActive": ["Checkout:Shipping", "Checkout:Billing"],
+        "endCurrent": "Checkout:Billing",
+    }

@@ -14,7 +14,7 @@ Each operator case is a tiny flow (an assignment, or a decision) whose expected 
   (https://help.salesforce.com/s/articleView?id=platform.flow_ref_operators_condition.htm).
 - "Flow Resource: Global Variables" (https://help.salesforce.com/s/articleView?id=platform.flow_ref_resources_global_variables.htm):
   $System.OriginDateTime is 1900-01-01 00:00:00 GMT; $Record__Prior is null outside an update save;
-  $Flow.CurrentStage / ActiveStages belong to orchestration; $UserRole is the running user's role; $Client,
+  $Flow.CurrentStage / ActiveStages are empty in a flow without stages; $UserRole is the running user's role; $Client,
   $Event, $Input and $Output exist only in flow types the embedded org does not start.
 The sync tests at the end fail when the doc gains a supported row without a case here.
 """
@@ -189,7 +189,7 @@ GLOBAL_CASES: list[tuple[str, str, str, Any]] = [
 # Rows with their own tests elsewhere (they need org configuration or a whole interview).
 GLOBAL_ROWS_TESTED_ELSEWHERE = {
     "$Flow.InterviewGuid": "test_engine_io.py::test_globals",
-    "$Flow.ActiveStages": "test_engine_table.py::test_active_stages_is_empty",
+    "$Flow.ActiveStages": "test_engine_globals.py::test_stages_start_active_and_assignments_move_them",
     "$Setup": "test_engine_globals.py::test_setup_reads_the_users_then_profiles_then_org_default_custom_setting",
     "$UserRole": "test_engine_globals.py::test_user_role_is_the_running_users_role_record",
     "$CustomMetadata": "test_engine_globals.py::test_custom_metadata_records_come_from_the_projects_files",

@@ -77,6 +77,16 @@ class DynamicChoiceSet:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """A FlowStage: a section of the flow shown as progress; `is_active` ones start in $Flow.ActiveStages."""
+
+    name: str
+    label: str
+    is_active: bool
+    order: int
+
+
+@dataclass(frozen=True)
 class Condition:
     """A decision condition or a record filter: `left` is a reference (decisions) or a field name (filters)."""
 
@@ -334,6 +344,7 @@ class Flow:
     text_templates: tuple[TextTemplate, ...] = ()
     choices: tuple[Choice, ...] = ()
     dynamic_choice_sets: tuple[DynamicChoiceSet, ...] = ()
+    stages: tuple[Stage, ...] = ()
     interview_label: str | None = None
     run_in_mode: str | None = None
     element_counts: dict[str, int] = field(default_factory=dict, hash=False, compare=False)

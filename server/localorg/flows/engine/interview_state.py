@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["Budget", "EngineServices", "FlowFault", "FlowHalt", "Interview", "Paused", "new_guid"]
 
 MAX_FORMULA_DEPTH = 40
+# The globals an Assignment may change (Metadata API FlowAssignmentOperator: "or the $Flow.ActiveStages global
+# variable"; Help: $Flow.CurrentStage is set with Assign) -> the interview attribute that holds them.
+_STAGE_GLOBALS = {"$Flow.ActiveStages": "active_stages", "$Flow.CurrentStage": "current_stage"}
 _FORMULA_CACHE_SIZE = 1024
 
 
@@ -154,6 +157,12 @@ class Interview:
         self._choices = {c.name: c for c in flow.choices}
         self._choice_sets = {c.name for c in flow.dynamic_choice_sets}
         self._screen_fields = {n for e in flow.elements.values() if isinstance(e, Screen) for n in e.field_names}
+        # FlowStage: a stage reads as its qualified name; the active ones start in $Flow.ActiveStages by stageOrder,
+        # the first of them in $Flow.CurrentStage.
+        self._stages = {stage.name: f"{flow.api_name}:{stage.name}" for stage in flow.stages}
+        starting = sorted((s for s in flow.stages if s.is_active), key=lambda stage: stage.order)
+        self.active_stages: list[Any] = [self._stages[stage.name] for stage in starting]
+        self.current_stage: Any = self.active_stages[0] if self.active_stages else None
         for var in flow.variables:
             self.values[var.name] = self._default(var)
 
@@ -226,6 +235,8 @@ class Interview:
     def _resource(self, name: str) -> Any:
         if name in self.values:
             return self.values[name]
+        if name in self._stages:
+            return self._stages[name]
         if name in self._constants:
             return self.value_of(self._constants[name].value)
         if name in self._formulas:
@@ -285,6 +296,9 @@ class Interview:
     # ---- writing ------------------------------------------------------------------------------------------------
 
     def write(self, reference: str, value: Any) -> None:
+        if reference.strip() in _STAGE_GLOBALS:
+            setattr(self, _STAGE_GLOBALS[reference.strip()], value)
+            return
         parts = reference.strip().split(".")
         head = parts[0]
         if len(parts) == 1:

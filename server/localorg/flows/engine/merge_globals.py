@@ -103,8 +103,8 @@ def _flow_global(iv: Interview, name: str) -> Any:
         "InterviewStartTime": lambda: iv.start_time,
         "FaultMessage": lambda: iv.fault_message,
         "CurrentRecord": lambda: (iv.record or {}).get("Id"),
-        "ActiveStages": lambda: [],
-        "CurrentStage": lambda: None,
+        "ActiveStages": lambda: list(iv.active_stages or []),
+        "CurrentStage": lambda: iv.current_stage,
     }
     if name not in values:
         raise KeyError(f"$Flow.{name}")

@@ -71,7 +71,6 @@ _PROPERTY_TAGS = frozenset(
         "fullName",
         "isOverridable",
         "capabilityTypes",
-        "stages",
         "connector",
         "loopLimit",
     }
@@ -84,6 +83,7 @@ RESOURCE_PARSERS: dict[str, Callable[[XmlElement], Any]] = {
     "textTemplates": resources.parse_text_template,
     "choices": resources.parse_choice,
     "dynamicChoiceSets": resources.parse_dynamic_choice_set,
+    "stages": resources.parse_stage,
 }
 
 
@@ -211,6 +211,7 @@ def _build_flow(root: XmlElement, api_name: str) -> Flow:
         text_templates=tuple(by_tag["textTemplates"]),
         choices=tuple(by_tag["choices"]),
         dynamic_choice_sets=tuple(by_tag["dynamicChoiceSets"]),
+        stages=tuple(by_tag["stages"]),
         interview_label=x.cleaned(root, "interviewLabel"),
         run_in_mode=x.cleaned(root, "runInMode"),
         element_counts=counts,

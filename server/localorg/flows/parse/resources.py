@@ -1,12 +1,12 @@
-"""Parsers for the flow's resources: variables, constants, formulas, text templates, choices and dynamic choice
-sets (one small function per metadata tag)."""
+"""Parsers for the flow's resources: variables, constants, formulas, text templates, choices, dynamic choice sets
+and stages (one small function per metadata tag)."""
 
 from __future__ import annotations
 
 from typing import Any
 from xml.etree.ElementTree import Element as XmlElement
 
-from ..model import Choice, Constant, DynamicChoiceSet, FlowVariable, Formula, TextTemplate
+from ..model import Choice, Constant, DynamicChoiceSet, FlowVariable, Formula, Stage, TextTemplate
 from . import xml_helpers as x
 from .xml_helpers import FlowLoadError
 
@@ -15,6 +15,7 @@ __all__ = [
     "parse_constant",
     "parse_dynamic_choice_set",
     "parse_formula",
+    "parse_stage",
     "parse_text_template",
     "parse_variable",
 ]
@@ -80,3 +81,14 @@ def parse_choice(el: XmlElement) -> Choice:
 def parse_dynamic_choice_set(el: XmlElement) -> DynamicChoiceSet:
     name = x.required_text(el, "name", "<dynamicChoiceSets>")
     return DynamicChoiceSet(name=name, data_type=x.cleaned(el, "dataType"), object=x.cleaned(el, "object"))
+
+
+def parse_stage(el: XmlElement) -> Stage:
+    name = x.required_text(el, "name", "<stages>")
+    order = x.integer(el, "stageOrder", f"stage '{name}'")
+    return Stage(
+        name=name,
+        label=x.cleaned(el, "label") or name,
+        is_active=x.flag(el, "isActive"),
+        order=0 if order is None else order,
+    )
