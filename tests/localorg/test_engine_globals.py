@@ -220,6 +220,22 @@ def _stage(name: str, order: int, active: bool) -> str:
     )
 
 
+def _read_stages(when: str) -> list[tuple[str, str, str]]:
+    """Copy both stage globals into the outputs <when>Active and <when>Current."""
+    return [
+        (f"{when}Active", "Assign", ref("$Flow.ActiveStages")),
+        (f"{when}Current", "Assign", ref("$Flow.CurrentStage")),
+    ]
+
+
+# Billing joins the active stages and becomes the current one; Review_Cart leaves.
+MOVES = [
+    ("$Flow.ActiveStages", "Add", ref("Billing")),
+    ("$Flow.ActiveStages", "RemoveFirst", ref("Review_Cart")),
+    ("$Flow.CurrentStage", "Assign", ref("Billing")),
+]
+
+
 def test_stages_start_active_and_assignments_move_them(store: RecordStore) -> None:
     """Metadata API FlowStage: "When an interview starts, any stages where isActive is true are added to the
     $Flow.ActiveStages global variable ... Each stage's stageOrder determines the order they're added in. The stage
@@ -233,22 +249,9 @@ def test_stages_start_active_and_assignments_move_them(store: RecordStore) -> No
         _stage("Review_Cart", 10, True),
         _stage("Billing", 15, False),
         _stage("Payment", 5, False),
-        var("startActive", "String", out=True, many=True),
-        var("startCurrent", "String", out=True),
-        var("endActive", "String", out=True, many=True),
-        var("endCurrent", "String", out=True),
-        assign(
-            "Move",
-            [
-                ("startActive", "Assign", ref("$Flow.ActiveStages")),
-                ("startCurrent", "Assign", ref("$Flow.CurrentStage")),
-                ("$Flow.ActiveStages", "Add", ref("Billing")),
-                ("$Flow.ActiveStages", "RemoveFirst", ref("Review_Cart")),
-                ("$Flow.CurrentStage", "Assign", ref("Billing")),
-                ("endActive", "Assign", ref("$Flow.ActiveStages")),
-                ("endCurrent", "Assign", ref("$Flow.CurrentStage")),
-            ],
-        ),
+        *(var(f"{when}Active", "String", out=True, many=True) for when in ("start", "end")),
+        *(var(f"{when}Current", "String", out=True) for when in ("start", "end")),
+        assign("Move", [*_read_stages("start"), *MOVES, *_read_stages("end")]),
         start="Move",
         name="Checkout",
     )
