@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+import pytest
 
 from salesforce_flow_mcp.localorg.flows.engine.flow_engine import InterviewOutcome
 from salesforce_flow_mcp.localorg.store.records import RecordStore
-from tests.localorg.flow_builders import build, collect_records, connector, lit, outputs_of, var
+from tests.localorg.flow_builders import build, collect_records, connector, lit, outputs_of, ref, var
 
 # ---- record elements -------------------------------------------------------------------------------------------
 
@@ -48,6 +51,35 @@ def test_lookup_filters_sort_limit_and_fields(run: Callable[..., InterviewOutcom
     # SOQL-like: case-insensitive match (3 tech accounts), descending with nulls last, limit 2, Id + queried fields.
     assert [a["Name"] for a in found] == ["Globex", "Acme"]
     assert set(found[0]) == {"attributes", "Id", "Name"}
+
+
+@pytest.mark.parametrize(
+    ("limit", "inputs", "expected"),
+    [
+        (f"<limit>{lit('numberValue', '2')}</limit>", {}, ["Globex", "Acme"]),
+        (f"<limit>{ref('howMany')}</limit>", {"howMany": 1}, ["Globex"]),
+        ("", {}, ["Globex", "Acme", "Umbrella"]),
+    ],
+)
+def test_lookup_limit_as_a_value_or_a_reference(
+    run: Callable[..., InterviewOutcome], store: RecordStore, limit: str, inputs: dict[str, Any], expected: list[str]
+) -> None:
+    """Metadata API FlowRecordLookup.limit (API 63.0+): a FlowElementReferenceOrValue, "the maximum number of records
+    to store", supported when getFirstRecordOnly is false. The value (or the variable it names) caps the records;
+    before, a <limit> written as a value was read as no limit at all."""
+    _seed_accounts(store)
+    flow = build(
+        var("howMany", "Number", inp=True, scale=0),
+        var("found", "SObject", out=True, many=True, obj="Account"),
+        _lookup(
+            _filter("Industry", "EqualTo", lit("stringValue", "tech")),
+            f"<sortField>AnnualRevenue</sortField><sortOrder>Desc</sortOrder>{limit}"
+            "<getFirstRecordOnly>false</getFirstRecordOnly><storeOutputAutomatically>false</storeOutputAutomatically>",
+            "<outputReference>found</outputReference>",
+        ),
+        start="Find",
+    )
+    assert [a["Name"] for a in outputs_of(run(flow, inputs))["found"]] == expected
 
 
 def test_lookup_first_record_custom_logic_and_output_assignments(

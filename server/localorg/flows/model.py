@@ -176,6 +176,7 @@ class RecordLookup(Element):
     sort_field: str | None = None
     sort_order: str | None = None
     limit: int | None = None
+    limit_value: Value | None = None  # API 63.0+: <limit> is a FlowElementReferenceOrValue
     assign_null_if_none: bool = False
 
 

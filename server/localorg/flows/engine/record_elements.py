@@ -25,6 +25,7 @@ from ..model import (
 )
 from .conditions import checks_hold, compare
 from .interview_state import FlowFault, FlowHalt, Interview, as_record, get_field, set_field
+from .values import ConversionError, to_number
 
 __all__ = ["run_record_table"]
 
@@ -82,13 +83,25 @@ def _key(iv: Interview, el: Element) -> tuple[str, str]:
     return (iv.flow.api_name, el.name)
 
 
+def _limit(iv: Interview, el: RecordLookup) -> int | None:
+    """Get Records' limit: a number, or (API 63.0+) a FlowElementReferenceOrValue read when the element runs."""
+    if el.limit_value is None:
+        return el.limit
+    try:
+        number = to_number(iv.value_of(el.limit_value))
+    except ConversionError as exc:
+        raise FlowFault(f"The limit of {el.name} is not a number: {exc}") from None
+    return None if number is None else int(number)
+
+
 def run_lookup(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordLookup)
     records = _query(iv, el.object, el.filters, el.filter_logic)
     if el.sort_field:
         records = _sorted(records, el.sort_field, (el.sort_order or "Asc").lower() == "desc")
-    if el.limit is not None:
-        records = records[: max(el.limit, 0)]
+    limit = _limit(iv, el)
+    if limit is not None:
+        records = records[: max(limit, 0)]
     elif el.first_only and records:
         records = records[:1]  # getFirstRecordOnly is a LIMIT 1 query
     iv.tx.query(_key(iv, el), len(records))

@@ -130,6 +130,7 @@ def _records_of(el: XmlElement) -> dict[str, Any]:
 def parse_record_lookup(el: XmlElement, common: dict[str, Any]) -> Element:
     where = _pop_where(common)
     first_raw = x.text(el, "getFirstRecordOnly")
+    limit_value = x.value(el, "limit")  # <limit><numberValue>5</numberValue></limit> (API 63.0+) or <limit>5</limit>
     return RecordLookup(
         **common,
         **_filters(el, where),
@@ -141,7 +142,8 @@ def parse_record_lookup(el: XmlElement, common: dict[str, Any]) -> Element:
         queried_fields=tuple(f for f in x.texts(el, "queriedFields") if f),
         sort_field=x.cleaned(el, "sortField"),
         sort_order=x.cleaned(el, "sortOrder"),
-        limit=x.integer(el, "limit", where),
+        limit=None if limit_value is not None else x.integer(el, "limit", where),
+        limit_value=limit_value,
         assign_null_if_none=x.flag(el, "assignNullValuesIfNoRecordsFound"),
     )
 
