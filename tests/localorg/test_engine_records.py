@@ -134,3 +134,35 @@ def test_update_without_id_faults(run: Callable[..., InterviewOutcome]) -> None:
     outcome = run(flow, {"acct": {"attributes": {"type": "Account"}, "Name": "No Id"}})
     assert outcome.status == "Error"
     assert "This error occurred when the flow tried to update records: MISSING_ARGUMENT" in str(outcome.error_message)
+
+
+@pytest.mark.parametrize(
+    ("extra", "what"),
+    [
+        ("<doesUpsert>true</doesUpsert><upsertStandardIdField>Id</upsertStandardIdField>", "upserts (doesUpsert)"),
+        (
+            _filter("Name", "EqualTo", lit("stringValue", "Acme"))
+            + "<operationOneMatchingRecord>UpdateAllRecords</operationOneMatchingRecord>",
+            "checks for matching records (filters)",
+        ),
+    ],
+)
+def test_create_records_that_match_or_upsert_stop_instead_of_inserting(
+    run: Callable[..., InterviewOutcome], store: RecordStore, extra: str, what: str
+) -> None:
+    """Metadata API FlowRecordCreate: `doesUpsert` (API 62.0) and `filters` with operationOneMatchingRecord /
+    operationMultMatchingRecords (API 61.0; Help, "Check for Duplicate Records": update or skip the matching
+    record) make Create Records update or skip instead of insert. The engine does not run them yet: the interview
+    stops naming the feature, and nothing is inserted (a plain insert would be a silent wrong answer)."""
+    flow = build(
+        "<recordCreates><name>Make</name><label>Make</label><inputAssignments><field>Name</field>"
+        f"<value>{lit('stringValue', 'Acme')}</value></inputAssignments>{extra}<object>Account</object>"
+        "</recordCreates>",
+        start="Make",
+    )
+    outcome = run(flow)
+    assert (outcome.status, outcome.current_element) == ("Error", "Make")
+    assert f"The Create Records element Make {what}, which the embedded org does not run yet" in str(
+        outcome.error_message
+    )
+    assert store.rows("Account") == []

@@ -187,6 +187,9 @@ class RecordCreate(Element):
     input_assignments: tuple[FieldValue, ...] = ()
     assign_record_id_to: str | None = None
     store_output_automatically: bool = False
+    # API 61.0+: "check for matching records" (filters, operation*MatchingRecords) or an upsert (doesUpsert);
+    # the engine does not run either yet, and says so instead of inserting.
+    matches_or_upserts: str | None = None
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,11 @@ def _statement(iv: Interview, verb: str) -> Iterator[None]:
 
 def run_create(iv: Interview, el: Element) -> str | None:
     assert isinstance(el, RecordCreate)
+    if el.matches_or_upserts:
+        raise FlowHalt(
+            f"The Create Records element {el.name} {el.matches_or_upserts}, which the embedded org does not run yet "
+            "(docs/flow-engine.md); it would not insert the records the way Salesforce decides"
+        )
     store = iv.runtime.records
     with _statement(iv, "create"):
         if el.input_reference:

@@ -156,6 +156,13 @@ def parse_record_create(el: XmlElement, common: dict[str, Any]) -> Element:
         input_assignments=x.field_values(el, "inputAssignments", "field", where),
         assign_record_id_to=x.cleaned(el, "assignRecordIdToReference"),
         store_output_automatically=x.flag(el, "storeOutputAutomatically"),
+        matches_or_upserts=(
+            "upserts (doesUpsert)"
+            if x.flag(el, "doesUpsert")
+            else "checks for matching records (filters)"
+            if x.child(el, "filters") is not None
+            else None
+        ),
     )
 
 
