@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import statistics
 import sys
 from dataclasses import dataclass
@@ -115,14 +114,6 @@ async def _described(session: StdioSession) -> dict[str, int]:
     return outputs
 
 
-def _flat_copy(flows: Path, flat: Path) -> Path:
-    """`--flows` reads one folder; the corpus keeps one folder per repository."""
-    flat.mkdir(exist_ok=True)
-    for file in flows.rglob("*.flow-meta.xml"):
-        shutil.copyfile(file, flat / file.name)
-    return flat
-
-
 async def embedded_catalogue(log: Path, flows: Path | None = None) -> CatalogueSize:
     """The catalogue of `serve --demo` (the embedded org's demo flows, or those under `flows`: the corpus), one tool
     per flow, as a host lists it; each flow's outputs are counted from its describe."""
@@ -131,7 +122,7 @@ async def embedded_catalogue(log: Path, flows: Path | None = None) -> CatalogueS
     env["SALESFORCE_MAX_FLOW_TOOLS"] = "5000"  # one tool per flow, as at 1,000 flows
     argv = [sys.executable, "-m", "salesforce_flow_mcp", "serve", "--demo"]
     if flows is not None:
-        argv += ["--flows", str(_flat_copy(flows, log.parent / f"{flows.name}-flat"))]
+        argv += ["--flows", str(flows)]
     session = await StdioSession.spawn(tuple(argv), env, log)
     try:
         await session.initialize()

@@ -217,7 +217,7 @@ def resolve_org(settings: Settings, *, flows: Path | None = None, actions: Path 
     if flows is not None:
         if not flows.is_dir():
             raise SettingsError(f"--flows={str(flows)!r} is not a folder: use a folder of *.flow-meta.xml files.")
-        if not any(flows.glob("*.flow-meta.xml")):
+        if not any(flows.rglob("*.flow-meta.xml")):  # as the org reads it: a retrieved project's folders too
             raise SettingsError(f"--flows={str(flows)!r} holds no *.flow-meta.xml files: use the folder that has them.")
     if actions is not None and not actions.is_file():
         raise SettingsError(f"--actions={str(actions)!r} is not a file: use a JSON file of action stubs.")

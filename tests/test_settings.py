@@ -19,6 +19,9 @@ from salesforce_flow_mcp.config import (
     load_settings,
     resolve_org,
 )
+from salesforce_flow_mcp.localorg.flows.parse.loader import load_flow_dir
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BAD_ENV = [
     (
@@ -167,6 +170,17 @@ def test_a_missing_or_empty_flows_folder_is_an_error(tmp_path: Path) -> None:
         resolve_org(demo, flows=tmp_path)
     with pytest.raises(SettingsError, match="is not a file: use a JSON file of action stubs"):
         resolve_org(demo, actions=tmp_path / "stubs.json")
+
+
+def test_a_flows_folder_with_the_flows_in_subfolders_is_served(tmp_path: Path) -> None:
+    """A retrieved project keeps its flows under force-app/main/default/flows; the org reads the folder recursively
+    (localorg load_flow_dir), so --flows accepts the project folder as the org would read it."""
+    nested = tmp_path / "force-app" / "main" / "default" / "flows"
+    nested.mkdir(parents=True)
+    source = next((ROOT / "tests" / "data" / "flows-corpus").rglob("*.flow-meta.xml"))
+    (nested / source.name).write_bytes(source.read_bytes())
+    assert resolve_org(Settings(demo=True), flows=tmp_path) == EmbeddedOrg(tmp_path, None)
+    assert [flow.api_name for flow in load_flow_dir(tmp_path)] == [source.name.removesuffix(".flow-meta.xml")]
 
 
 def test_the_embedded_org_keeps_no_describe_cache_unless_asked() -> None:
