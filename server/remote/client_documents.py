@@ -33,7 +33,7 @@ import socket
 import ssl
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
@@ -52,6 +52,7 @@ AUTHORIZE_PATH = "/authorize"
 ENV_ALLOW_LOOPBACK = "SALESFORCE_FLOW_MCP_CIMD_ALLOW_LOOPBACK"
 DOCUMENT_LIMIT = 5 * 1024
 FETCH_TIMEOUT = 5.0
+CONCURRENT_FETCHES = 4  # document fetches at once per process: /authorize is open to anyone, the fetches are ours
 CACHE_DEFAULT = 300.0  # seconds, when the document's response says nothing about caching
 CACHE_MAX = 24 * 3600.0
 GRANTS = ("authorization_code", "refresh_token")
@@ -159,6 +160,8 @@ class ClientDocuments:
     allow_loopback: bool = False  # only where the server itself listens on loopback (see the module docstring)
     timeout: float = FETCH_TIMEOUT
     limit: int = DOCUMENT_LIMIT
+    concurrent: int = CONCURRENT_FETCHES
+    _fetches: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)  # made in the event loop
 
     @classmethod
     def from_env(
@@ -185,9 +188,14 @@ class ClientDocuments:
         """The document and how long it may be cached; all of it (lookup, connection, every byte) within the
         timeout, which httpx applies per read only (a server dripping a byte at a time would hold it for hours)."""
         parts = checked_url(url)
+        if self._fetches is None:
+            self._fetches = anyio.CapacityLimiter(self.concurrent)
         try:
+            # The wait for a fetch slot counts too: a flood of /authorize requests naming documents gets timely
+            # refusals instead of a queue of outbound requests.
             with anyio.fail_after(self.timeout):
-                return await self._fetch(url, parts)
+                async with self._fetches:
+                    return await self._fetch(url, parts)
         except TimeoutError:
             raise ClientDocumentError(
                 f"cannot fetch the client metadata document at {url}: no complete answer within {self.timeout:g} s"

@@ -17,6 +17,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 from cryptography.fernet import Fernet
 
@@ -219,6 +220,30 @@ async def test_a_slow_server_times_out(served: DocumentServer, documents: Client
     quick = ClientDocuments(documents.records, "flows", allow_loopback=True, timeout=1.0)
     with pytest.raises(ClientDocumentError, match=r"no complete answer within 1 s"):  # (a whole read: a valid client)
         await quick.client(url)
+
+
+async def test_at_most_a_few_documents_are_fetched_at_once(served: DocumentServer, documents: ClientDocuments) -> None:
+    """/authorize is open to anyone and each client_id URL costs this server an outbound fetch (draft "SSRF
+    Attacks": the authorization server fetches what a client names): eight at once make at most two fetches at a
+    time here, and a request that waits for a slot past the time limit is refused with the reason."""
+    slow = ClientDocuments(documents.records, "flows", allow_loopback=True, timeout=3.0, concurrent=2)
+    urls = [served.put_document(f"/slow{i}.json", document(served.url(f"/slow{i}.json"))) for i in range(8)]
+    for i in range(8):
+        served.drip[f"/slow{i}.json"] = 0.004  # about a second for each document
+    outcomes: list[str] = []
+
+    async def register(url: str) -> None:
+        try:
+            outcomes.append((await slow.client(url)).client_id or "")
+        except ClientDocumentError as exc:
+            outcomes.append(str(exc))
+
+    async with anyio.create_task_group() as group:
+        for url in urls:
+            group.start_soon(register, url)
+    assert served.busiest == 2
+    assert sum(o in urls for o in outcomes) >= 2, outcomes  # the first two at least were fetched and registered
+    assert all(o in urls or "within 3 s" in o for o in outcomes), outcomes
 
 
 async def test_the_loopback_allowance_needs_a_loopback_bind(documents: ClientDocuments) -> None:
