@@ -19,11 +19,14 @@ _MAX_REGISTERED = 256
 # Shapes of secrets that may turn up in text. Salesforce access tokens look like `00D...!AQ...`; refresh tokens start
 # with `5Aep`; JWTs with `eyJ`. Key/value forms cover form bodies, query strings, JSON and headers; values shorter
 # than a real secret are left alone so that prose ("assertion: signature ...") stays readable.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]+"), MASK),
-    (re.compile(r"\b5Aep[A-Za-z0-9._\-]{20,}"), MASK),
-    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK),
-    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/!=\-]{16,}"), r"\1" + MASK),
+#
+# Each shape with a literal every match contains (lower case: looked for in the lower-cased text), so the common
+# text that holds none of them skips that pattern's pass; None: no such literal, always searched.
+_PATTERNS: tuple[tuple[re.Pattern[str], str, str | None], ...] = (
+    (re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]+"), MASK, "00d"),
+    (re.compile(r"\b5Aep[A-Za-z0-9._\-]{20,}"), MASK, "5aep"),
+    (re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*"), MASK, "eyj"),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/!=\-]{16,}"), r"\1" + MASK, "bearer"),
     (
         re.compile(
             r"(?i)\b(access_token|refresh_token|id_token|client_secret|assertion|code_verifier|code|token|password"
@@ -31,6 +34,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"(\"?'?\s*[:=]\s*\"?'?)([^\s\"'&,;}]{12,})"
         ),
         r"\1\2" + MASK,
+        None,
     ),
 )
 
@@ -64,14 +68,16 @@ def redact_secrets(text: str) -> str:
     return _redact(text, _SHAPES)
 
 
-def _redact(text: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+def _redact(text: str, patterns: tuple[tuple[re.Pattern[str], str, str | None], ...]) -> str:
     with _registered_lock:
         known = sorted(_registered, key=len, reverse=True)
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
-    for pattern, replacement in patterns:
-        text = pattern.sub(replacement, text)
+    folded = text.lower()
+    for pattern, replacement, literal in patterns:
+        if literal is None or literal in folded:
+            text = pattern.sub(replacement, text)
     return text
 
 

@@ -13,6 +13,7 @@ from salesforce_flow_mcp.auth.masking import (
     install_log_masking,
     mask_secret,
     redact,
+    redact_secrets,
     register_secret,
 )
 
@@ -43,6 +44,22 @@ def test_redact_hides_token_shaped_text(text: str) -> None:
     assert "***" in cleaned
     for secret in (ACCESS, REFRESH, "8B1E0F6A7C2D4E9F0A1B2C3D4E5F6A7B", "c2lnbmF0dXJlLXZhbHVl", "ZXhhbXBsZS1jb2Rl"):
         assert secret not in cleaned
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        (f"bEaReR {'x' * 20}", "x" * 20),  # the bearer shape is case-insensitive; its precheck must be too
+        (f"BEARER {'y' * 20}", "y" * 20),
+        (f"[{ACCESS}]", ACCESS),
+        (f'"{REFRESH}"', REFRESH),
+        ("jwt:eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJhYmMifQ.c2ln", "eyJhbGciOiJSUzI1NiJ9"),
+    ],
+)
+def test_tool_results_lose_every_token_shape_in_any_case_and_context(text: str, secret: str) -> None:
+    """Tool results are masked by the shapes alone (redact_secrets); each shape is tried only where its literal
+    (00D, 5Aep, eyJ, bearer) is in the text, so a match must never be passed over."""
+    assert secret not in redact_secrets(text) and "***" in redact_secrets(text)
 
 
 def test_redact_leaves_prose_alone() -> None:
