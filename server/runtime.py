@@ -44,14 +44,14 @@ def flow_loader(
     client: SalesforceClient,
     settings: Settings,
     *,
-    describe_client: Callable[[], SalesforceClient] | None = None,
+    burst_client: Callable[[], SalesforceClient] | None = None,
     describes: DescribeCaches | None = None,
 ) -> InvocableFlowFetcher | None:
     """What fetches the org's invocable flows (with the describe cache), or None when flow tools are off.
 
-    `describe_client` makes the clients that bursts of describes go through (see InvocableFlowFetcher); by default,
-    `client`. `describes` makes the describe cache (org, API version) instead of the file, e.g. one shared by replicas;
-    an empty cache setting turns either off.
+    `burst_client` makes the clients that bursts of describes and metadata reads go through (see
+    InvocableFlowFetcher); by default, `client`. `describes` makes the describe cache (org, API version) instead of
+    the file, e.g. one shared by replicas; an empty cache setting turns either off.
     """
     if not settings.flow_tools:
         return None
@@ -62,7 +62,7 @@ def flow_loader(
         cache = describes(org_key, api_version) if describes else DescribeCache(Path(cache_dir), org_key, api_version)
     use_composite = settings.dialect == "salesforce"
     return InvocableFlowFetcher(
-        client, use_composite=use_composite, cache=cache, describe_client=describe_client, summarize=summarize
+        client, use_composite=use_composite, cache=cache, burst_client=burst_client, summarize=summarize
     )
 
 
@@ -154,7 +154,7 @@ async def running_server(
     """The server over a connected client, as mcp_server runs it (and the tests, over an org of their own): the first
     flow requests out, the MCP side assembled, the catalogue loading in the background; `tuning` ends once it is in."""
     async with anyio.create_task_group() as group:
-        loader = flow_loader(client, settings, describe_client=bursts, describes=describes)
+        loader = flow_loader(client, settings, burst_client=bursts, describes=describes)
         if loader is not None:
             loader.start_early(group)  # the org answers while the MCP side is imported
         running = assemble(client, settings, loader=loader, org=org)

@@ -208,3 +208,54 @@ async def test_list_invocable_flows_search_flows_and_the_tool_text_show_a_newer_
         found = (await stack.call("search_flows", {"query": "Drafted Echo"})).structured_content["flows"]
         drafted = next(f for f in found if f["flowApiName"] == "Drafted_Echo")
         assert drafted["versionStatus"]["newerVersionThanActive"] is True
+
+
+async def test_a_cold_load_sends_its_bursts_through_short_lived_clients() -> None:
+    """60 new flows: the describes (3 composite batches) and the metadata reads (3 Tooling composite requests) go
+    through clients made for the burst and closed after it, and the client that serves tool calls sends only the
+    flow list and the version query. The HTTP client checks every idle connection of its pool on every request, so
+    a burst's connections left there slow every later tool call (docs/benchmarks.md, "What profiling found")."""
+    from salesforce_flow_mcp.auth.credentials import StaticCredentials
+    from salesforce_flow_mcp.connect import DEMO_INSTANCE_URL
+    from salesforce_flow_mcp.localorg.app import create_org_app
+    from salesforce_flow_mcp.salesforce.client import SalesforceClient
+    from salesforce_flow_mcp.salesforce.invocable_flows import InvocableFlowFetcher
+    from salesforce_flow_mcp.tools.flow_effects import summarize
+
+    state = OrgState.create(":memory:", access_token=DEMO_ACCESS_TOKEN)
+    for i in range(60):
+        state.deploy_flow_xml(tiny_flow(f"Burst_Echo_{i:02d}", "x").encode(), f"Burst_Echo_{i:02d}", activate=True)
+    app = create_org_app(state)
+    sent: dict[str, list[str]] = {"main": [], "bursts": []}
+    closed: list[SalesforceClient] = []
+
+    def client(log: list[str]) -> SalesforceClient:
+        async def note(request: httpx2.Request) -> None:
+            log.append(request.url.path)
+
+        made = SalesforceClient(
+            StaticCredentials(DEMO_INSTANCE_URL, DEMO_ACCESS_TOKEN), transport=httpx2.ASGITransport(app=app)
+        )
+        made._http.event_hooks["request"].append(note)
+        return made
+
+    def burst() -> SalesforceClient:
+        made = client(sent["bursts"])
+        original = made.aclose
+
+        async def aclose() -> None:
+            closed.append(made)
+            await original()
+
+        made.aclose = aclose  # type: ignore[method-assign]
+        return made
+
+    main = client(sent["main"])
+    fetcher = InvocableFlowFetcher(main, use_composite=True, burst_client=burst, summarize=summarize)
+    entries = await fetcher.load()
+    await main.aclose()
+    assert entries is not None and len([e for e in entries if e.api_name.startswith("Burst_Echo_")]) == 60
+    assert sorted(p.rsplit("/", 1)[-1] for p in sent["main"]) == ["flow", "query"], sent["main"]
+    assert sorted(p.rsplit("/", 1)[-1] for p in sent["bursts"]).count("batch") == 3
+    assert sorted(p.rsplit("/", 1)[-1] for p in sent["bursts"]).count("composite") >= 3  # the Tooling reads
+    assert len(closed) == 2, "one client for the describes, one for the metadata reads, each closed"

@@ -8,7 +8,8 @@ on requests in flight either way. Given a `summarize`, each new flow version's m
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from .client import SalesforceClient
 from .definition_view import FlowVersions, read_flow_versions
 from .describe_cache import DescribeCache
 from .errors import SalesforceError
-from .flow_metadata import Summarize, read_flow_metadata
+from .flow_metadata import TOOLING_COMPOSITE_LIMIT, Summarize, read_flow_metadata
 from .routes import FLOW_ACTION_PATH, FLOW_ACTIONS_PATH, fill_path
 
 logger = logging.getLogger(__name__)
@@ -57,15 +58,15 @@ class InvocableFlowFetcher:
         use_composite: bool,
         cache: DescribeCache | None = None,
         concurrency: int = 8,  # describe batches in flight: fewer round trips at startup (docs/benchmarks.md)
-        describe_client: Callable[[], SalesforceClient] | None = None,
+        burst_client: Callable[[], SalesforceClient] | None = None,
         summarize: Summarize | None = None,
     ) -> None:
         self.client = client
         self.summarize = summarize  # reads each new version's metadata (Tooling API) when given
-        # Makes a client of its own for a burst of describe requests, closed after it: otherwise the burst's
-        # connections stay in the pool that serves tool calls, and the HTTP client checks every idle connection
-        # on every request, which slows every tool call (docs/benchmarks.md, "What profiling found").
-        self.describe_client = describe_client
+        # Makes a client of its own for a burst of requests (describes, metadata reads), closed after it: otherwise
+        # the burst's connections stay in the pool that serves tool calls, and the HTTP client checks every idle
+        # connection on every request, which slows every tool call (docs/benchmarks.md, "What profiling found").
+        self.burst_client = burst_client
         self.use_composite = use_composite
         self.cache = cache
         self.concurrency = concurrency
@@ -159,7 +160,9 @@ class InvocableFlowFetcher:
             return known, 0
         wanted = {name: _runnable_ids(status) for name, status in flows.items() if name not in known}
         wanted = {name: ids for name, ids in wanted.items() if ids}
-        read = await read_flow_metadata(self.client, (i for ids in wanted.values() for i in ids), self.summarize)
+        ids = [i for found in wanted.values() for i in found]
+        async with self._client_for(-(-len(ids) // TOOLING_COMPOSITE_LIMIT)) as client:
+            read = await read_flow_metadata(client, ids, self.summarize)
         for name, ids in wanted.items():
             if all(i in read.summaries for i in ids):
                 known[name] = [read.summaries[i] for i in ids]
@@ -207,10 +210,8 @@ class InvocableFlowFetcher:
         limiter = anyio.CapacityLimiter(self.concurrency)
         chunks = list(_chunks(names, self._chunk_size))
         finished = 0
-        # One request reuses an idle connection of the main pool; only a burst gets a client of its own.
-        client = self.describe_client() if self.describe_client is not None and len(chunks) > 1 else self.client
 
-        async def run(chunk: list[str]) -> None:
+        async def run(client: SalesforceClient, chunk: list[str]) -> None:
             nonlocal finished
             async with limiter:
                 try:
@@ -223,14 +224,23 @@ class InvocableFlowFetcher:
             finished += 1
             self._step(1 + finished, 1 + len(chunks), f"{finished} of {len(chunks)} describe requests answered")
 
-        try:
-            async with anyio.create_task_group() as group:
-                for chunk in chunks:
-                    group.start_soon(run, chunk)
-        finally:
-            if client is not self.client:
-                await client.aclose()
+        async with self._client_for(len(chunks)) as client, anyio.create_task_group() as group:
+            for chunk in chunks:
+                group.start_soon(run, client, chunk)
         return found, len(chunks)
+
+    @asynccontextmanager
+    async def _client_for(self, requests: int) -> AsyncIterator[SalesforceClient]:
+        """One request reuses an idle connection of the main pool; a burst (describes or metadata reads) gets a
+        client of its own, closed after it, so its connections do not stay in the pool that serves tool calls."""
+        if self.burst_client is None or requests <= 1:
+            yield self.client
+            return
+        client = self.burst_client()
+        try:
+            yield client
+        finally:
+            await client.aclose()
 
     @property
     def _chunk_size(self) -> int:
