@@ -64,7 +64,7 @@ class ToolCalls:
             return await self.catalogue.call(name, arguments)
         flow = self._flow_of(name, arguments)
         writes = tool_writes(self._tool_for(name, flow) or _unknown_flow_tool(name))
-        kind = self.org.quick()
+        kind = None
         on_production = False
         if self.policy.production:
             kind = await self.org.kind()
@@ -75,7 +75,7 @@ class ToolCalls:
                 validate_arguments(name, registered.validator, checked)
             except ArgumentError as exc:
                 return error_result(str(exc))
-            asked = question(name, arguments, kind.label, flow)
+            asked = question(name, arguments, (kind or self.org.quick()).label, flow)
             answer = await ask(ctx, params, asked)
             if isinstance(answer, types.InputRequiredResult):
                 return answer
