@@ -35,18 +35,6 @@ class DocumentServer:
     answers: dict[str, Answer] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
     drip: dict[str, float] = field(default_factory=dict)  # path: seconds between the body's bytes
-    busy: int = 0  # requests being answered now
-    busiest: int = 0  # the most at once
-    _counting: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def enter(self) -> None:
-        with self._counting:
-            self.busy += 1
-            self.busiest = max(self.busiest, self.busy)
-
-    def leave(self) -> None:
-        with self._counting:
-            self.busy -= 1
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -70,13 +58,6 @@ def document_server(folder: Path) -> Iterator[DocumentServer]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            served.enter()
-            try:
-                self._answer()
-            finally:
-                served.leave()
-
-        def _answer(self) -> None:
             served.hits[self.path] += 1
             answer = served.answers.get(self.path, Answer(b"not found", 404, {"Content-Type": "text/plain"}))
             self.send_response(answer.status)
