@@ -324,8 +324,8 @@ def test_property_types_follow_the_variable_types(
                 assert prop["type"] == "array" and prop["maxItems"] >= 2, (name, var_name)
             assert _json_type(item) == expected_type, (name, var_name, prop)
             if var.data_type == "SObject" and var.object_type:
-                assert item["properties"]["attributes"]["properties"]["type"] == {"const": var.object_type}
-                assert var.object_type in prop["description"]
+                assert f"{var.object_type} record" in prop["description"], (name, var_name)
+                assert tool.record_inputs[var_name] == var.object_type, (name, var_name)
             if var.data_type == "Apex":
                 assert var.apex_class and var.apex_class in prop["description"], (name, var_name)
             if var.data_type in ("Date", "DateTime"):

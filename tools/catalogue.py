@@ -227,9 +227,9 @@ class Catalogue:
         if registered is None:
             return error_result(await self._unknown_tool(name)), False
         args = dict(arguments or {})
-        if registered.prepare is not None:
-            args = registered.prepare(args)
         try:
+            if registered.prepare is not None:
+                args = registered.prepare(args)
             validate_arguments(name, registered.validator, args)
             outcome = await registered.run(args)
         except ArgumentError as exc:

@@ -15,12 +15,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from salesforce_flow_mcp.aliases import JSONSchema
 
-from .flow_types import TypeRule, rule_for
+from .flow_types import TypeRule, rule_for, sobject_type_of
 
 __all__ = ["MAX_FLOW_DESCRIPTION", "MAX_PARAMETERS", "FlowToolSchemas", "parameter_schema", "schemas_from_describe"]
 
@@ -44,6 +44,7 @@ class FlowToolSchemas:
     output_schema: dict[str, Any] | None  # None: the outputs are in the description
     title: str | None  # None: the tool name says it
     description: str
+    record_inputs: Mapping[str, str] = field(default_factory=dict)  # record input -> its sObject (flow_records)
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
@@ -198,4 +199,5 @@ def schemas_from_describe(describe: Mapping[str, Any], effects: str | None = Non
     if effects:
         parts.append(_sentence(effects))
     parts.append(_returns(outputs))
-    return FlowToolSchemas(input_schema, None, title, " ".join(parts))
+    records = {str(p["name"]): sobject for p in inputs if (sobject := sobject_type_of(p))}
+    return FlowToolSchemas(input_schema, None, title, " ".join(parts), records)

@@ -14,6 +14,7 @@ from salesforce_flow_mcp.salesforce.routes import invoke_flow_action
 from .catalogue import RegisteredTool, tool_definition
 from .flow_effects import UNREADABLE, FlowEffects, combine, effects_from_summary, hints_for, phrase, resolve_subflows
 from .flow_naming import assign_tool_names
+from .flow_records import with_record_types
 from .flow_schema import schemas_from_describe
 from .outcome import Outcome
 from .validation import compile_input_schema
@@ -61,7 +62,12 @@ def _flow_tool(tool_name: str, entry: FlowEntry, client: SalesforceClient, effec
         open_world=hints.open_world,
     )
     validator = compile_input_schema(schemas.input_schema)
-    prepare = _without_null_inputs(frozenset(schemas.input_schema.get("properties") or {}))
+    without_nulls = _without_null_inputs(frozenset(schemas.input_schema.get("properties") or {}))
+    typed = with_record_types(tool_name, schemas.record_inputs)
+
+    def prepare(args: Args) -> Args:
+        return typed(without_nulls(args))
+
     return RegisteredTool(tool, validator, run, prepare=prepare, flow_name=lambda args: api_name)
 
 

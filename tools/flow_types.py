@@ -1,7 +1,7 @@
 """Salesforce invocable-action parameter types -> JSON Schema, as a table (one row per type, read by flow_schema).
 
 Each row gives the JSON type a value has and, for inputs, the value constraints Salesforce states (length, format,
-Id shape, picklist values, sObject type). Outputs use only the JSON type: a schema stricter than what Salesforce
+Id shape, picklist values). Outputs use only the JSON type: a schema stricter than what Salesforce
 returns would make clients reject the whole tool result, so output constraints are stated in words instead.
 """
 
@@ -15,7 +15,15 @@ from typing import Any
 from salesforce_flow_mcp.aliases import JSONSchema
 from salesforce_flow_mcp.sfid import SALESFORCE_ID_PATTERN
 
-__all__ = ["MAX_PICKLIST_VALUES", "TYPE_TABLE", "TypeRule", "apex_class_of", "picklist_values", "rule_for"]
+__all__ = [
+    "MAX_PICKLIST_VALUES",
+    "TYPE_TABLE",
+    "TypeRule",
+    "apex_class_of",
+    "picklist_values",
+    "rule_for",
+    "sobject_type_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -101,12 +109,11 @@ def _multipicklist(param: Param) -> JSONSchema:
     return {"pattern": f"^(?:{one}(?:;{one})*)?$"}
 
 
-def _sobject(param: Param) -> JSONSchema:
-    """Open to any field (JSON Schema's default, so not spelled out): the record's fields are the org's."""
-    sobject_type = _text(param.get("sobjectType"))
-    if not sobject_type:
-        return {}
-    return {"properties": {"attributes": {"type": "object", "properties": {"type": {"const": sobject_type}}}}}
+def sobject_type_of(param: Param) -> str | None:
+    """The sObject a record parameter holds (its describe's `sobjectType`); None for any other parameter."""
+    raw = param.get("type")
+    is_record = isinstance(raw, str) and raw.strip().upper() == "SOBJECT"
+    return _text(param.get("sobjectType")) if is_record else None
 
 
 # -- words for the description -------------------------------------------------------------------------------------
@@ -136,7 +143,8 @@ def _multipicklist_note(param: Param) -> str:
 
 
 def _sobject_note(param: Param) -> str:
-    """The schema says the rest: an object, `attributes.type` the sObject (constraints of _sobject)."""
+    """The schema says only "an object": its `attributes.type` is filled in by the server (flow_records), so the
+    words name the sObject."""
     sobject_type = _text(param.get("sobjectType"))
     return f"{sobject_type or 'a Salesforce'} record: its field values"
 
@@ -191,7 +199,7 @@ TYPE_TABLE: dict[str, TypeRule] = {
     "REFERENCE": _ID,
     "PICKLIST": _PICKLIST,
     "MULTIPICKLIST": TypeRule("string", _multipicklist, _multipicklist_note, spelled_out=True),
-    "SOBJECT": TypeRule("object", _sobject, _sobject_note, spelled_out=True),
+    "SOBJECT": TypeRule("object", _no_constraints, _sobject_note, spelled_out=True),
     "APEX": _APEX,
 }
 
