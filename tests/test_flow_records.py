@@ -29,7 +29,8 @@ INPUTS = [
     {"name": "contacts", "type": "SOBJECT", "sobjectType": "Contact", "maxOccurs": 2000, "required": False},
     {"name": "note", "type": "STRING", "maxOccurs": 1, "required": False},
 ]
-SUCCESS = [{"actionName": FLOW, "errors": None, "isSuccess": True, "outputValues": {"Flow__InterviewStatus": "Finished"}}]
+FINISHED = {"Flow__InterviewStatus": "Finished"}
+SUCCESS = [{"actionName": FLOW, "errors": None, "isSuccess": True, "outputValues": FINISHED}]
 
 
 def recorded() -> RecordedOrg:
@@ -104,7 +105,7 @@ async def test_attributes_without_a_type_get_one_and_keep_the_rest() -> None:
         ),
         ({"account": {"attributes": {"type": 7}}}, "its attributes.type is 7"),
         ({"account": "Acme"}, "'Acme' is not of type 'object'"),
-        ({"account": {"attributes": "Account"}}, 'but its attributes is not an object. Leave attributes out'),
+        ({"account": {"attributes": "Account"}}, "but its attributes is not an object. Leave attributes out"),
         ({"account": {"Name": "A"}, "contacts": ["Ada"]}, "'Ada' is not of type 'object'"),
         ({"account": {"Name": "A"}, "contacts": {"LastName": "A"}}, "is not of type 'array'"),
     ],
