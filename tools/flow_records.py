@@ -32,7 +32,7 @@ def _typed(tool_name: str, input_name: str, sobject: str, record: Any) -> Any:
         problem = f"its attributes.type is {quoted(given)}" if given is not None else "its attributes is not an object"
         raise ArgumentError(
             f"Invalid arguments for {tool_name}: {input_name} takes {sobject} records, but {problem}. Leave "
-            f"attributes out (the server fills it in) or send {{\"type\": \"{sobject}\"}}."
+            f'attributes out (the server fills it in) or send {{"type": "{sobject}"}}.'
         )
     return record
 
