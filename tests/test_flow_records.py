@@ -53,9 +53,9 @@ async def test_the_schema_names_the_object_in_words_without_spelling_out_attribu
     async with recorded_stack(recorded()) as (mcp, _):
         tool = next(t for t in (await mcp.list_tools()).tools if t.name == f"flow_{FLOW}")
     props = tool.input_schema["properties"]
-    assert props["account"] == {"description": "Account record: its field values.", "type": "object"}
+    assert props["account"] == {"description": "Account record.", "type": "object"}
     assert props["contacts"] == {
-        "description": "Contact record: its field values.",
+        "description": "Contact records.",
         "type": "array",
         "items": {"type": "object"},
         "maxItems": 2000,

@@ -114,7 +114,7 @@ def test_multipicklist_accepts_values_joined_by_semicolons_only_from_the_list() 
 def test_sobject_records_are_objects_named_in_words() -> None:
     """The object's name is in the description; `attributes.type` is the server's to fill (tests/test_flow_records)."""
     schema = parameter_schema(make_param("account", "SOBJECT", sobjectType="Account"))
-    assert schema == {"description": "Account record: its field values.", "type": "object"}
+    assert schema == {"description": "Account record.", "type": "object"}
     assert accepts(schema, {"attributes": {"type": "Account"}, "Name": "Acme", "AnnualRevenue": 5})
     assert accepts(schema, {"Name": "Acme"})  # attributes may be left out
     assert not accepts(schema, "Acme")

@@ -44,7 +44,7 @@ def test_description_says_each_thing_once(every_type: FlowToolSchemas) -> None:
     assert text.startswith("Takes one parameter of each Salesforce type. Returns ")
     assert "Salesforce type STRING" not in text and "Inputs" not in text  # inputs are described in the inputSchema
     sobject = every_type.input_schema["properties"]["sobject"]["description"]
-    assert sobject == "Account record: its field values."  # the schema gives attributes.type
+    assert sobject == "Account record."  # the server fills attributes.type (tests/test_flow_records.py)
     assert every_type.title is None  # "Every Type" is the API name with spaces: the tool name says it
 
 

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bench.catalogue_size import OPERATIONS, OPERATIONS_BUDGET, catalogue_size, structure_floor, tool_bytes
+from bench.catalogue_size import (
+    CORPUS,
+    FLOW_TOOL_BUDGET,
+    INTERVIEW_OUTPUTS,
+    OPERATIONS,
+    OPERATIONS_BUDGET,
+    catalogue_size,
+    structure_floor,
+    tool_bytes,
+)
 from bench.flows import write_flows
 from tests.support import org_stack, text_of
 
@@ -42,6 +51,25 @@ async def test_no_flow_tool_says_a_thing_twice(tmp_path: Path) -> None:
         assert set(prop) <= {"type", "description"}, prop
     sizes = [tool_bytes(t) for t in tools if str(t["name"]).startswith("flow_")]
     assert statistics.median(sizes) < 630, sizes  # was 2,039 bytes per tool at 1,000 flows
+
+
+async def test_a_typical_real_flow_tool_fits_the_budget() -> None:
+    """Issue 11's typical flow tool (3-5 inputs, 2 outputs of its own), on the real flows of the corpus (public
+    repositories, tests/data/flows-corpus/SOURCES.md): the median is within 500 bytes. Each flow's outputs are read
+    from its describe, as make bench does."""
+    async with org_stack(flows_dir=CORPUS, max_flow_tools=5000) as stack:
+        listed = (await stack.mcp.list_tools()).tools
+        tools = [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed]
+        outputs: dict[str, int] = {}
+        for tool in tools:
+            name = str(tool["name"])
+            if name.startswith("flow_"):
+                args = {"flowApiName": name.removeprefix("flow_")}
+                describe = (await stack.call("get_invocable_flow_metadata", args)).structured_content
+                outputs[name] = sum(1 for p in describe["outputs"] if p["name"] not in INTERVIEW_OUTPUTS)
+    size = catalogue_size(tools, outputs)
+    assert size.typical_bytes and len(size.typical_bytes) >= 5, size.typical_bytes
+    assert size.typical_median is not None and size.typical_median <= FLOW_TOOL_BUDGET, size.typical_bytes
 
 
 async def test_the_structure_floor_of_a_fully_described_tool() -> None:

@@ -143,10 +143,11 @@ def _multipicklist_note(param: Param) -> str:
 
 
 def _sobject_note(param: Param) -> str:
-    """The schema says only "an object": its `attributes.type` is filled in by the server (flow_records), so the
-    words name the sObject."""
+    """The schema says "an object" (or a list of them): the fields are the record's, its `attributes.type` is filled
+    in by the server (flow_records), so the words only name the sObject."""
     sobject_type = _text(param.get("sobjectType"))
-    return f"{sobject_type or 'a Salesforce'} record: its field values"
+    many = isinstance(param.get("maxOccurs"), int | float) and param["maxOccurs"] > 1
+    return f"{sobject_type or 'a Salesforce'} record" + ("s" if many else "")
 
 
 def _apex_note(param: Param) -> str:
