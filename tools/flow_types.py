@@ -1,8 +1,9 @@
 """Salesforce invocable-action parameter types -> JSON Schema, as a table (one row per type, read by flow_schema).
 
 Each row gives the JSON type a value has and, for inputs, the value constraints Salesforce states (length, format,
-Id shape, picklist values). Outputs use only the JSON type: a schema stricter than what Salesforce
-returns would make clients reject the whole tool result, so output constraints are stated in words instead.
+Id shape, picklist values; a record's sObject is named in words and filled in by the server, tools/flow_records.py).
+Outputs use only the JSON type: a schema stricter than what Salesforce returns would make clients reject the whole
+tool result, so output constraints are stated in words instead.
 """
 
 from __future__ import annotations
