@@ -12,8 +12,10 @@ server sends, through a transport double that keeps it (tests/recorded_org.py), 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+import httpx2
 import pytest
 
 from tests.localorg.flow_builders import assign, flow_xml, ref, var
@@ -30,7 +32,16 @@ INPUTS = [
     {"name": "note", "type": "STRING", "maxOccurs": 1, "required": False},
 ]
 FINISHED = {"Flow__InterviewStatus": "Finished"}
-SUCCESS = [{"actionName": FLOW, "errors": None, "isSuccess": True, "outputValues": FINISHED}]
+
+
+def succeeds(flow: str) -> Callable[[httpx2.Request], tuple[int, Any]]:
+    """The documented success answer (Actions Developer Guide, Invoking Actions): one item per input, in order."""
+
+    def answer(request: httpx2.Request) -> tuple[int, Any]:
+        count = len(json.loads(request.content)["inputs"])
+        return 200, [{"actionName": flow, "errors": None, "isSuccess": True, "outputValues": FINISHED}] * count
+
+    return answer
 
 
 def recorded() -> RecordedOrg:
@@ -39,11 +50,12 @@ def recorded() -> RecordedOrg:
     org.answer("GET", "/query", 200, {"totalSize": 0, "done": True, "records": []})
     batch = {"hasErrors": False, "results": [{"statusCode": 200, "result": describe(FLOW, INPUTS)}]}
     org.answer("POST", "/composite/batch", 200, batch)
-    org.answer("POST", INVOKE, 200, SUCCESS)
+    org.answers[("POST", INVOKE)] = succeeds(FLOW)
     return org
 
 
 def sent_inputs(org: RecordedOrg) -> list[dict[str, Any]]:
+    """The inputs of the one request that ran the flow."""
     (request,) = org.requests_to("POST", INVOKE)
     inputs: list[dict[str, Any]] = json.loads(request.content)["inputs"]
     return inputs
@@ -135,3 +147,27 @@ async def test_a_record_without_attributes_runs_in_the_embedded_org(tmp_path: An
         result = await stack.call("flow_Account_Name", {"account": {"Name": "Acme"}})
     assert not result.is_error, text_of(result)
     assert result.structured_content["name"] == "Acme"
+
+
+@pytest.mark.parametrize("max_flow_tools", [29, 0])  # one tool per flow; above the limit (search_flows)
+async def test_invoke_flow_types_the_records_of_a_flow_it_knows(max_flow_tools: int) -> None:
+    """The same for invoke_flow, for a flow whose describe the catalogue holds; another flow's inputs go as given."""
+    org = recorded()
+    other = "/actions/custom/flow/Not_In_The_Catalogue"
+    org.answers[("POST", other)] = succeeds("Not_In_The_Catalogue")
+    inputs = [{"account": {"Name": "A"}}, {"account": {"Name": "B"}, "contacts": [{"LastName": "C"}]}]
+    async with recorded_stack(org, max_flow_tools=max_flow_tools) as (mcp, _):
+        result = await mcp.call_tool("invoke_flow", {"flowApiName": FLOW, "inputs": inputs})
+        unknown = await mcp.call_tool("invoke_flow", {"flowApiName": "Not_In_The_Catalogue", "inputs": inputs})
+        wrong = [{"account": {"Name": "A"}}, {"account": {"attributes": {"type": "Lead"}}}]
+        refused = await mcp.call_tool("invoke_flow", {"flowApiName": FLOW, "inputs": wrong})
+    assert not result.is_error and not unknown.is_error, (text_of(result), text_of(unknown))
+    first, second = sent_inputs(org)
+    assert first == {"account": {"attributes": {"type": "Account"}, "Name": "A"}}
+    assert second["contacts"] == [{"attributes": {"type": "Contact"}, "LastName": "C"}]
+    (as_given,) = org.requests_to("POST", other)
+    assert json.loads(as_given.content)["inputs"] == inputs
+    assert refused.is_error
+    says = "Invalid arguments for invoke_flow: inputs[1].account takes Account records, but its attributes.type is"
+    assert f"{says} 'Lead'" in text_of(refused), text_of(refused)
+    assert len(org.requests_to("POST", INVOKE)) == 1, "the refused call sent nothing"

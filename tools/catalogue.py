@@ -31,6 +31,7 @@ from salesforce_flow_mcp.salesforce.flow_status import flow_status
 from salesforce_flow_mcp.salesforce.quoting import excerpt, quoted
 from salesforce_flow_mcp.salesforce.routes import handler_for
 
+from .flow_records import RecordInputs, with_invoke_record_types
 from .operations import OPERATION_TOOLS, OperationTool
 from .outcome import Outcome
 from .suggestions import did_you_mean
@@ -85,6 +86,10 @@ def _no_names() -> Iterable[str]:
     return ()
 
 
+def _no_records(flow: str) -> RecordInputs:
+    return {}
+
+
 @dataclass(frozen=True)
 class CatalogueHooks:
     """What the per-flow side gives the catalogue when it is made (by default: nothing).
@@ -94,12 +99,14 @@ class CatalogueHooks:
     - `on_unknown_tool`: a call named a tool we do not have; True = it may exist now (the flows were re-read).
     - `on_flows_changed`: a call succeeded that changes which flows are active (update_flow).
     - `flow_names`: the API names of the flows known, for "did you mean" answers.
+    - `record_inputs`: a known flow's record inputs (name -> sObject), for invoke_flow to type (flow_records.py).
     """
 
     tools: Callable[[], Mapping[str, RegisteredTool]] = _no_tools
     on_unknown_tool: Callable[[str], Awaitable[bool]] = _no_retry
     on_flows_changed: Callable[[], Awaitable[object]] = _nothing
     flow_names: Callable[[], Iterable[str]] = _no_names
+    record_inputs: Callable[[str], RecordInputs] = _no_records
 
 
 def published(schema: Any) -> Any:
@@ -149,7 +156,9 @@ def tool_definition(
     )
 
 
-def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dialect) -> RegisteredTool:
+def _operation_tool(
+    spec: OperationTool, client: SalesforceClient, dialect: Dialect, records_of: Callable[[str], RecordInputs]
+) -> RegisteredTool:
     handler = handler_for(spec.name, dialect)
 
     async def run(args: Args) -> Outcome:
@@ -168,7 +177,10 @@ def _operation_tool(spec: OperationTool, client: SalesforceClient, dialect: Dial
         idempotent=spec.hints.idempotent,
     )
     validator = compile_input_schema(spec.input_schema)
-    return RegisteredTool(tool, validator, run, flow_name=spec.flow_name, changes_flows=spec.changes_flows)
+    prepare = with_invoke_record_types(spec.name, records_of) if spec.types_records else None
+    return RegisteredTool(
+        tool, validator, run, prepare=prepare, flow_name=spec.flow_name, changes_flows=spec.changes_flows
+    )
 
 
 @dataclass(eq=False)
@@ -182,8 +194,12 @@ class Catalogue:
     call_timeout: float = defaults.CALL_TIMEOUT  # one deadline per call, retries included (salesforce/deadline.py)
 
     def __post_init__(self) -> None:
-        operations = (_operation_tool(spec, self.client, self.dialect) for spec in OPERATION_TOOLS)
+        records_of = self._record_inputs
+        operations = (_operation_tool(spec, self.client, self.dialect, records_of) for spec in OPERATION_TOOLS)
         self._operations = {t.tool.name: t for t in operations if self._shown(t)}
+
+    def _record_inputs(self, flow: str) -> RecordInputs:
+        return self.hooks.record_inputs(flow)
 
     def _shown(self, registered: RegisteredTool) -> bool:
         return registered.read_only or not self.read_only

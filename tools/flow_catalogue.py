@@ -17,6 +17,7 @@ from salesforce_flow_mcp.salesforce.invocable_flows import FlowEntry, InvocableF
 
 from .catalogue import CatalogueHooks, RegisteredTool
 from .flow_naming import assign_tool_names
+from .flow_records import RecordInputs, record_inputs
 from .flow_search import search_tool
 from .flow_tools import REFRESH_TOOL, flow_tools, refresh_tool
 
@@ -55,6 +56,8 @@ class FlowCatalogue:
         self.flow_of_tool: dict[str, str] = {}
         self.tool_of_flow: dict[str, str] = {}
         self.flow_versions: dict[str, tuple[str, str]] = {}
+        # Each flow's record inputs (name -> sObject), for invoke_flow to type them, with or without flow tools.
+        self.record_inputs_of: dict[str, RecordInputs] = {}
         # Run after every refresh, changed or not (resources tell subscribers which flows have a new version).
         self.after_refresh: list[Callable[[dict[str, tuple[str, str]]], Awaitable[None]]] = []
         self._ready = anyio.Event()
@@ -67,6 +70,7 @@ class FlowCatalogue:
             # Activating or deactivating a flow through this server changes the catalogue: refresh right away.
             on_flows_changed=self._refresh_quietly,
             flow_names=lambda: self._flow_names,
+            record_inputs=lambda flow: self.record_inputs_of.get(flow, {}),
         )
 
     def tools(self) -> Mapping[str, RegisteredTool]:
@@ -114,6 +118,8 @@ class FlowCatalogue:
 
     def _install(self, entries: list[FlowEntry]) -> None:
         self.flow_versions = {e.api_name: (e.label, e.version) for e in entries}
+        records = ((e.api_name, record_inputs(_listed(e.describe.get("inputs")))) for e in entries)
+        self.record_inputs_of = {name: found for name, found in records if found}
         # Describes are kept only for search_flows; one tool per flow needs none once the tools are made.
         self.entries = []
         self._flow_names = tuple(e.api_name for e in entries)
@@ -194,3 +200,8 @@ class FlowCatalogue:
             logger.warning("refresh after a call to unknown tool %s failed: %s", name, exc)
             return False
         return name in self._tools
+
+
+def _listed(value: object) -> list[object]:
+    """A describe's parameter list, or none when the describe is malformed (flow_schema logs that)."""
+    return value if isinstance(value, list) else []

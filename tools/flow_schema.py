@@ -20,7 +20,8 @@ from typing import Any
 
 from salesforce_flow_mcp.aliases import JSONSchema
 
-from .flow_types import TypeRule, rule_for, sobject_type_of
+from .flow_records import record_inputs
+from .flow_types import TypeRule, rule_for
 
 __all__ = ["MAX_FLOW_DESCRIPTION", "MAX_PARAMETERS", "FlowToolSchemas", "parameter_schema", "schemas_from_describe"]
 
@@ -199,5 +200,4 @@ def schemas_from_describe(describe: Mapping[str, Any], effects: str | None = Non
     if effects:
         parts.append(_sentence(effects))
     parts.append(_returns(outputs))
-    records = {str(p["name"]): sobject for p in inputs if (sobject := sobject_type_of(p))}
-    return FlowToolSchemas(input_schema, None, title, " ".join(parts), records)
+    return FlowToolSchemas(input_schema, None, title, " ".join(parts), record_inputs(inputs))

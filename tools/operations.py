@@ -48,6 +48,8 @@ class OperationTool:
     flow_name: Callable[[Args], str | None] | None = None
     # A successful call changes which flows are active: the flow catalogue is refreshed right after.
     changes_flows: bool = False
+    # Its `inputs` items get their records' attributes.type from the flow's describe (tools/flow_records.py).
+    types_records: bool = False
 
     @property
     def input_schema(self) -> JSONSchema:
@@ -311,6 +313,7 @@ OPERATION_TOOLS: tuple[OperationTool, ...] = (
         checks=(_check_api_name(_arg("flowApiName"), "flowApiName"),),
         result=_invoke_results,
         flow_name=_arg("flowApiName"),
+        types_records=True,
     ),
     OperationTool(
         name="query_flows",
