@@ -194,8 +194,7 @@ class Catalogue:
     call_timeout: float = defaults.CALL_TIMEOUT  # one deadline per call, retries included (salesforce/deadline.py)
 
     def __post_init__(self) -> None:
-        records_of = self._record_inputs
-        operations = (_operation_tool(spec, self.client, self.dialect, records_of) for spec in OPERATION_TOOLS)
+        operations = (_operation_tool(spec, self.client, self.dialect, self._record_inputs) for spec in OPERATION_TOOLS)
         self._operations = {t.tool.name: t for t in operations if self._shown(t)}
 
     def _record_inputs(self, flow: str) -> RecordInputs:

@@ -13,7 +13,6 @@ valid becomes schema, the rest is skipped with a warning.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 from salesforce_flow_mcp.aliases import JSONSchema
 
 from .flow_records import record_inputs
-from .flow_types import TypeRule, rule_for
+from .flow_types import TypeRule, max_occurs, rule_for
 
 __all__ = ["MAX_FLOW_DESCRIPTION", "MAX_PARAMETERS", "FlowToolSchemas", "parameter_schema", "schemas_from_describe"]
 
@@ -57,13 +56,6 @@ def _text(value: Any, limit: int = MAX_TEXT) -> str | None:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _max_occurs(param: Mapping[str, Any]) -> int:
-    raw = param.get("maxOccurs")
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        return 1
-    return max(int(raw), 1)
-
-
 def _value_schema(rule: TypeRule, param: Mapping[str, Any]) -> JSONSchema:
     schema: JSONSchema = {} if rule.json_type is None else {"type": rule.json_type}
     schema.update(rule.constraints(param))
@@ -97,10 +89,10 @@ def parameter_schema(param: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON Schema of one input parameter, with a title when the label says more than the name."""
     _, rule = rule_for(param)
     value = _value_schema(rule, param)
-    max_occurs = _max_occurs(param)
-    if max_occurs > 1:
+    occurs = max_occurs(param)
+    if occurs > 1:
         # An empty item schema (any value) is JSON Schema's default for items: not sent.
-        value = {"type": "array", **({"items": value} if value else {}), "maxItems": max_occurs}
+        value = {"type": "array", **({"items": value} if value else {}), "maxItems": occurs}
     name = _text(param.get("name"), 255) or "value"
     label = _text(param.get("label"))
     head: dict[str, Any] = {"title": label} if label and _says_more(label, name) else {}
@@ -145,7 +137,7 @@ def _kind(param: Mapping[str, Any]) -> str:
     type_name, rule = rule_for(param)
     sobject = _text(param.get("sobjectType"), 80)
     kind = sobject if rule.json_type == "object" and sobject else rule.json_type or (type_name or "any").lower()
-    return kind + ("[]" if _max_occurs(param) > 1 else "")
+    return kind + ("[]" if max_occurs(param) > 1 else "")
 
 
 def _no_period(text: str) -> str:

@@ -9,6 +9,7 @@ tool result, so output constraints are stated in words instead.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ __all__ = [
     "TYPE_TABLE",
     "TypeRule",
     "apex_class_of",
+    "max_occurs",
     "picklist_values",
     "rule_for",
     "sobject_type_of",
@@ -110,6 +112,14 @@ def _multipicklist(param: Param) -> JSONSchema:
     return {"pattern": f"^(?:{one}(?:;{one})*)?$"}
 
 
+def max_occurs(param: Param) -> int:
+    """How many values the parameter takes: its `maxOccurs`, 1 when absent or not a finite number (> 1: a list)."""
+    raw = param.get("maxOccurs")
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        return 1
+    return max(int(raw), 1)
+
+
 def sobject_type_of(param: Param) -> str | None:
     """The sObject a record parameter holds (its describe's `sobjectType`); None for any other parameter."""
     raw = param.get("type")
@@ -147,8 +157,7 @@ def _sobject_note(param: Param) -> str:
     """The schema says "an object" (or a list of them): the fields are the record's, its `attributes.type` is filled
     in by the server (flow_records), so the words only name the sObject."""
     sobject_type = _text(param.get("sobjectType"))
-    many = isinstance(param.get("maxOccurs"), int | float) and param["maxOccurs"] > 1
-    return f"{sobject_type or 'a Salesforce'} record" + ("s" if many else "")
+    return f"{sobject_type or 'a Salesforce'} record" + ("s" if max_occurs(param) > 1 else "")
 
 
 def _apex_note(param: Param) -> str:
